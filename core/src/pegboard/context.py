@@ -1,0 +1,55 @@
+"""``pegboard.request`` and ``pegboard.response``: context-local proxies."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+__all__ = ["current", "request", "response"]
+
+#: PERF: one ContextVar holds the (request, response) pair, so a request costs one set().
+current: ContextVar[tuple[Any, Any]] = ContextVar("pegboard.current")
+
+
+class _Proxy:
+    """Forwards attribute access to the current request's object."""
+
+    __slots__ = ("_index", "_name")
+
+    def __init__(self, index: int, name: str) -> None:
+        object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_name", name)
+
+    def _get(self) -> Any:
+        try:
+            return current.get()[self._index]
+        except LookupError:
+            raise RuntimeError(
+                f"pegboard.{self._name} is only available while a request is handled"
+            ) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._get(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._get(), name)
+
+    def __bool__(self) -> bool:
+        try:
+            current.get()
+        except LookupError:
+            return False
+        return True
+
+    def __repr__(self) -> str:
+        try:
+            return repr(current.get()[self._index])
+        except LookupError:
+            return f"<unbound pegboard.{self._name}>"
+
+
+request: Any = _Proxy(0, "request")
+response: Any = _Proxy(1, "response")

@@ -1,0 +1,113 @@
+"""HTTP exceptions that become responses, and the configuration error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
+
+__all__ = ["ConfigError", "HTTPError", "HTTPRedirect", "NotFound", "reason", "status_line"]
+
+# PERF: status lines are built once; the hot path only indexes this dict.
+_STATUS_LINES: dict[int, str] = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
+
+
+def reason(status: int) -> str:
+    """The reason phrase for ``status`` ("Not Found"), or "Unknown"."""
+    line = _STATUS_LINES.get(status)
+    return line[4:] if line else "Unknown"
+
+
+def status_line(status: int) -> str:
+    """The WSGI status string for an integer status, e.g. ``"404 Not Found"``."""
+    line = _STATUS_LINES.get(status)
+    if line is None:
+        line = f"{status} Unknown"
+    return line
+
+
+def parse_status(value: int | str) -> int:
+    """Accept ``404`` or ``"404 Not Found"`` and return the integer code."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        code = value
+    elif isinstance(value, str):
+        head = value.strip().split(" ", 1)[0]
+        if not head.isdigit():
+            raise ValueError(f"invalid HTTP status {value!r}")
+        code = int(head)
+    else:
+        raise TypeError(f"HTTP status must be an int or a string, not {type(value).__name__}")
+    if not 100 <= code <= 599:
+        raise ValueError(f"HTTP status {code} is outside 100-599")
+    return code
+
+
+class ConfigError(Exception):
+    """Configuration that cannot work, found when the app starts.
+
+    ``section`` and ``key`` name where the problem is, so that the message can
+    point at the exact line of a config file.
+    """
+
+    def __init__(self, message: str, *, section: str | None = None, key: str | None = None):
+        self.section = section
+        self.key = key
+        where = ""
+        if section is not None:
+            where = f"[{section}] "
+        if key is not None:
+            where += f"{key}: "
+        super().__init__(where + message)
+
+
+class HTTPError(Exception):
+    """Raise anywhere in a request to answer with an HTTP error status.
+
+    ``headers`` are added to the error response (for example ``Allow`` on a
+    405 or ``WWW-Authenticate`` on a 401).
+    """
+
+    def __init__(
+        self,
+        status: int | str = 500,
+        message: str | None = None,
+        *,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    ) -> None:
+        self.status = parse_status(status)
+        if self.status < 400:
+            raise ValueError(f"HTTPError needs a 4xx or 5xx status, not {self.status}")
+        self.message = message
+        self.headers: list[tuple[str, str]] = list(
+            headers.items() if isinstance(headers, Mapping) else (headers or ())
+        )
+        super().__init__(self.status, message)
+
+    def __str__(self) -> str:
+        return f"{status_line(self.status)}: {self.message}" if self.message else status_line(self.status)
+
+
+class NotFound(HTTPError):
+    """404: nothing here answers the requested path."""
+
+    def __init__(self, path: str | None = None) -> None:
+        message = f"The path {path!r} was not found." if path else None
+        super().__init__(404, message)
+
+
+class HTTPRedirect(Exception):
+    """Raise to redirect the client; relative URLs resolve against the request URL."""
+
+    def __init__(self, urls: str | Iterable[str], status: int = 303) -> None:
+        self.urls = [urls] if isinstance(urls, str) else list(urls)
+        if not self.urls:
+            raise ValueError("HTTPRedirect needs at least one URL")
+        code = parse_status(status)
+        if not 300 <= code <= 399:
+            raise ValueError(f"HTTPRedirect needs a 3xx status, not {code}")
+        self.status = code
+        super().__init__(self.urls, code)
+
+    @property
+    def url(self) -> str:
+        """The first (main) target URL."""
+        return self.urls[0]

@@ -1,0 +1,158 @@
+"""Case-insensitive header containers for requests (read-only) and responses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+__all__ = ["RequestHeaders", "ResponseHeaders"]
+
+_SPECIAL = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+
+
+def _environ_key(name: str) -> str:
+    upper = name.upper().replace("-", "_")
+    if upper in _SPECIAL:
+        return upper
+    return "HTTP_" + upper
+
+
+class RequestHeaders(Mapping[str, str]):
+    """The request's headers, read straight from the WSGI environ.
+
+    PERF: nothing is copied; a lookup turns the name into its ``HTTP_*``
+    environ key, so reading one header costs one dict lookup.
+    """
+
+    __slots__ = ("_environ",)
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self._environ = environ
+
+    def __getitem__(self, name: str) -> str:
+        value: str = self._environ[_environ_key(name)]
+        return value
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self._environ.get(_environ_key(name), default)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and _environ_key(name) in self._environ
+
+    def __iter__(self) -> Iterator[str]:
+        for key in self._environ:
+            if key.startswith("HTTP_"):
+                yield key[5:].replace("_", "-").title()
+            elif key in _SPECIAL and self._environ[key] != "":
+                yield _SPECIAL[key]
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return f"RequestHeaders({dict(self.items())!r})"
+
+
+class ResponseHeaders:
+    """Response headers: case-insensitive, one value per name unless ``add`` is used.
+
+    Values are checked for CR/LF so that no header can be injected through a
+    value taken from user input.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, initial: Mapping[str, str] | None = None) -> None:
+        # lower-cased name -> list of (name as given, value)
+        self._items: dict[str, list[tuple[str, str]]] = {}
+        if initial:
+            for name, value in initial.items():
+                self[name] = value
+
+    @staticmethod
+    def _check(name: str, value: object) -> str:
+        text = value if isinstance(value, str) else str(value)
+        if "\n" in text or "\r" in text or "\n" in name or "\r" in name or ":" in name:
+            raise ValueError(f"invalid header {name!r}: CR, LF and ':' are not allowed")
+        return text
+
+    def __setitem__(self, name: str, value: object) -> None:
+        self._items[name.lower()] = [(name, self._check(name, value))]
+
+    def add(self, name: str, value: object) -> None:
+        """Add one more value for ``name`` (sent as a separate header line)."""
+        self._items.setdefault(name.lower(), []).append((name, self._check(name, value)))
+
+    def __getitem__(self, name: str) -> str:
+        return ", ".join(v for _, v in self._items[name.lower()])
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        values = self._items.get(name.lower())
+        if not values:
+            return default
+        return ", ".join(v for _, v in values)
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value set for ``name``, in order."""
+        return [v for _, v in self._items.get(name.lower(), ())]
+
+    def setdefault(self, name: str, value: object) -> str:
+        key = name.lower()
+        if key not in self._items:
+            self._items[key] = [(name, self._check(name, value))]
+        return ", ".join(v for _, v in self._items[key])
+
+    def pop(self, name: str, default: str | None = None) -> str | None:
+        values = self._items.pop(name.lower(), None)
+        if values is None:
+            return default
+        return ", ".join(v for _, v in values)
+
+    def __delitem__(self, name: str) -> None:
+        del self._items[name.lower()]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[str]:
+        for values in self._items.values():
+            yield values[0][0]
+
+    def keys(self) -> list[str]:
+        return list(self)
+
+    def items(self) -> list[tuple[str, str]]:
+        """Every header line as ``(name, value)``, repeated names included."""
+        out: list[tuple[str, str]] = []
+        for values in self._items.values():
+            out.extend(values)
+        return out
+
+    def update(self, other: Mapping[str, str]) -> None:
+        for name, value in other.items():
+            self[name] = value
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def add_vary(self, *names: str) -> None:
+        """Add header names to ``Vary`` once each, keeping what is already there."""
+        current = self.get("Vary")
+        present = [v.strip() for v in current.split(",")] if current else []
+        if "*" in present:
+            return
+        lowered = {p.lower() for p in present}
+        changed = False
+        for name in names:
+            if name.lower() not in lowered:
+                present.append(name)
+                lowered.add(name.lower())
+                changed = True
+        if changed:
+            self["Vary"] = ", ".join(p for p in present if p)
+
+    def __repr__(self) -> str:
+        return f"ResponseHeaders({self.items()!r})"

@@ -1,0 +1,160 @@
+"""Compiled plans: everything a request needs, resolved once per route or section."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from .hooks import HOOKPOINTS, Hook
+
+__all__ = ["Plan", "PlanBuilder"]
+
+DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
+
+
+class Plan:
+    """The immutable result of compiling config for one route or config section.
+
+    For each hookpoint it holds a tuple of ready-to-call callables (options
+    already bound) and their failsafe flags; a request only iterates them.
+    """
+
+    __slots__ = (
+        "_failsafe",
+        "after_error_response",
+        "before_error_response",
+        "before_finalize",
+        "before_handler",
+        "before_request_body",
+        "config",
+        "error_pages",
+        "hooks",
+        "label",
+        "max_body_size",
+        "on_end_request",
+        "on_end_resource",
+        "on_start_resource",
+        "process_request_body",
+        "response_headers",
+        "show_tracebacks",
+        "tools",
+    )
+
+    # Declared for type checkers; filled in by __init__ through setattr.
+    on_start_resource: tuple[Callable[..., Any], ...]
+    before_request_body: tuple[Callable[..., Any], ...]
+    before_handler: tuple[Callable[..., Any], ...]
+    before_finalize: tuple[Callable[..., Any], ...]
+    on_end_resource: tuple[Callable[..., Any], ...]
+    on_end_request: tuple[Callable[..., Any], ...]
+    before_error_response: tuple[Callable[..., Any], ...]
+    after_error_response: tuple[Callable[..., Any], ...]
+
+    def __init__(
+        self,
+        hooks: Mapping[str, tuple[Hook, ...]],
+        *,
+        config: Mapping[str, Any] | None = None,
+        tools: tuple[str, ...] = (),
+        label: str = "",
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        show_tracebacks: bool = False,
+        process_request_body: bool = True,
+        error_pages: Mapping[str, Any] | None = None,
+        response_headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        self.hooks: Mapping[str, tuple[Hook, ...]] = MappingProxyType(
+            {point: tuple(hooks.get(point, ())) for point in HOOKPOINTS}
+        )
+        failsafe: dict[str, tuple[bool, ...]] = {}
+        for point in HOOKPOINTS:
+            ordered = self.hooks[point]
+            setattr(self, point, tuple(h.bind() for h in ordered))
+            failsafe[point] = tuple(h.failsafe for h in ordered)
+        self._failsafe = failsafe
+        self.config: Mapping[str, Any] = MappingProxyType(dict(config or {}))
+        self.tools = tools
+        self.label = label
+        self.max_body_size = max_body_size
+        self.show_tracebacks = show_tracebacks
+        self.process_request_body = process_request_body
+        self.error_pages: Mapping[str, Any] = MappingProxyType(dict(error_pages or {}))
+        self.response_headers = response_headers
+
+    def failsafe(self, point: str) -> tuple[bool, ...]:
+        """The failsafe flags of ``point``'s callables, in the same order."""
+        return self._failsafe[point]
+
+    def with_hook(self, point: str, hook: Hook) -> Plan:
+        """A copy with one more hook at ``point`` (copy-on-write for per-request hooks)."""
+        if point not in HOOKPOINTS:
+            raise ValueError(f"unknown hookpoint {point!r}; expected one of {', '.join(HOOKPOINTS)}")
+        hooks = dict(self.hooks)
+        hooks[point] = _sorted((*hooks[point], hook))
+        return Plan(
+            hooks,
+            config=self.config,
+            tools=self.tools,
+            label=self.label,
+            max_body_size=self.max_body_size,
+            show_tracebacks=self.show_tracebacks,
+            process_request_body=self.process_request_body,
+            error_pages=self.error_pages,
+            response_headers=self.response_headers,
+        )
+
+    def describe(self) -> list[str]:
+        """Human-readable lines: each hookpoint and its hooks in run order."""
+        lines = []
+        for point in HOOKPOINTS:
+            for hook in self.hooks[point]:
+                lines.append(f"{point:<22} {hook.describe()}")
+        return lines
+
+
+def _sorted(hooks: tuple[Hook, ...]) -> tuple[Hook, ...]:
+    # sorted() is stable, so equal priorities keep attachment order.
+    return tuple(sorted(hooks, key=lambda h: h.priority))
+
+
+class PlanBuilder:
+    """Collects hooks while tools attach; ``build()`` sorts them into a Plan.
+
+    Tools receive the builder in ``Tool.attach(plan, **options)`` and call
+    ``plan.add(point, callback, priority, failsafe, **options)``.
+    """
+
+    def __init__(self) -> None:
+        self._hooks: dict[str, list[Hook]] = {point: [] for point in HOOKPOINTS}
+        self._tool: str | None = None
+        self._tool_point: str | None = None
+        self._priority_override: int | None = None
+
+    def add(
+        self,
+        point: str,
+        callback: Callable[..., Any],
+        priority: int = 50,
+        failsafe: bool = False,
+        **options: Any,
+    ) -> None:
+        """Attach ``callback(req, resp, **options)`` at ``point``."""
+        if point not in self._hooks:
+            raise ValueError(f"unknown hookpoint {point!r}; expected one of {', '.join(HOOKPOINTS)}")
+        if self._priority_override is not None and point == self._tool_point:
+            priority = self._priority_override
+        self._hooks[point].append(Hook(callback, priority, failsafe, options, self._tool))
+
+    def add_hook(self, point: str, hook: Hook) -> None:
+        """Attach a ready-made Hook at ``point``."""
+        if point not in self._hooks:
+            raise ValueError(f"unknown hookpoint {point!r}; expected one of {', '.join(HOOKPOINTS)}")
+        self._hooks[point].append(hook)
+
+    def _enter_tool(self, name: str | None, point: str | None, priority: int | None) -> None:
+        self._tool, self._tool_point, self._priority_override = name, point, priority
+
+    def build(self, **settings: Any) -> Plan:
+        hooks = {point: _sorted(tuple(items)) for point, items in self._hooks.items()}
+        return Plan(hooks, **settings)

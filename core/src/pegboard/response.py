@@ -1,0 +1,131 @@
+"""The response object a handler and its tools fill in."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable
+from typing import Any
+
+from .cookies import Cookie
+from .errors import parse_status
+from .headers import ResponseHeaders
+
+__all__ = ["Response"]
+
+
+class Response:
+    """Status, headers, cookies and a body that is either bytes or a stream.
+
+    ``body`` is always bytes: reading it while ``stream`` is set collapses the
+    stream into bytes, so a tool that needs the whole body (etags, caching)
+    simply reads ``resp.body``; a tool that can work chunk by chunk (gzip)
+    checks ``resp.stream`` first and wraps it.
+    """
+
+    __slots__ = ("__dict__", "_body", "_status", "cookies", "headers", "stream")
+
+    def __init__(self) -> None:
+        self._status = 200
+        self.headers = ResponseHeaders()
+        self._body = b""
+        self.stream: Iterable[bytes] | None = None
+        self.cookies: dict[str, Cookie] = {}
+
+    @property
+    def status(self) -> int:
+        return self._status
+
+    @status.setter
+    def status(self, value: int | str) -> None:
+        self._status = parse_status(value)
+
+    @property
+    def body(self) -> bytes:
+        if self.stream is not None:
+            stream, self.stream = self.stream, None
+            try:
+                self._body = b"".join(stream)
+            finally:
+                close = getattr(stream, "close", None)
+                if close is not None:
+                    close()
+        return self._body
+
+    @body.setter
+    def body(self, value: str | bytes | Iterable[bytes] | None) -> None:
+        self.set_body(value)
+
+    def set_body(self, value: str | bytes | Iterable[bytes] | None) -> None:
+        """Set the body from what a handler may return: str, bytes, an iterable, None."""
+        old = self.stream
+        if old is not None and old is not value:
+            close = getattr(old, "close", None)
+            if close is not None:
+                close()
+        self.stream = None
+        if value is None:
+            self._body = b""
+        elif isinstance(value, bytes):
+            self._body = value
+        elif isinstance(value, str):
+            self._body = value.encode("utf-8")
+            ctype = self.headers.get("Content-Type")
+            if ctype is None:
+                self.headers["Content-Type"] = "text/html; charset=utf-8"
+            elif ctype.startswith("text/") and "charset" not in ctype:
+                self.headers["Content-Type"] = ctype + "; charset=utf-8"
+        elif isinstance(value, (bytearray, memoryview)):
+            self._body = bytes(value)
+        else:
+            self._body = b""
+            self.stream = value
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8 (collapses a stream)."""
+        return self.body.decode("utf-8")
+
+    def set_cookie(
+        self,
+        name: str,
+        value: str,
+        *,
+        path: str | None = "/",
+        domain: str | None = None,
+        max_age: int | None = None,
+        expires: _dt.datetime | float | None = None,
+        secure: bool = False,
+        httponly: bool = True,
+        samesite: str | None = "Lax",
+        partitioned: bool = False,
+    ) -> Cookie:
+        """Send a cookie. HttpOnly and SameSite=Lax unless told otherwise."""
+        cookie = Cookie(
+            name, value, path, domain, max_age, expires, secure, httponly, samesite, partitioned
+        )
+        self.cookies[name] = cookie
+        return cookie
+
+    def delete_cookie(self, name: str, *, path: str | None = "/", domain: str | None = None) -> None:
+        """Ask the client to drop a cookie (empty value, expired)."""
+        self.cookies[name] = Cookie(
+            name, "", path, domain, max_age=0, expires=0.0, httponly=True, samesite="Lax"
+        )
+
+    def reset(self, keep_cookies: bool = True) -> None:
+        """Forget status, headers and body (used when an error replaces a response)."""
+        self.set_body(None)
+        self._status = 200
+        self.headers = ResponseHeaders()
+        if not keep_cookies:
+            self.cookies = {}
+
+    def __repr__(self) -> str:
+        return f"<Response {self._status}>"
+
+    def header_list(self) -> list[tuple[str, str]]:
+        """Headers plus one ``Set-Cookie`` per cookie, as they will be sent."""
+        items = self.headers.items()
+        for cookie in self.cookies.values():
+            items.append(("Set-Cookie", cookie.header_value()))
+        return items

@@ -1,0 +1,206 @@
+"""Routes: static paths by dict lookup, templates compiled into one regex."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ConfigError, HTTPError
+
+__all__ = ["METHODS", "Converter", "Route", "Router"]
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_][A-Za-z0-9_]*))?}")
+
+
+@dataclass(frozen=True, slots=True)
+class Converter:
+    """A typed path segment: the regex it matches and how to convert the text."""
+
+    pattern: str
+    convert: Callable[[str], Any]
+
+
+def _to_uuid(text: str) -> uuid.UUID:
+    return uuid.UUID(text)
+
+
+CONVERTERS: dict[str, Converter] = {
+    "str": Converter(r"[^/]+", str),
+    "int": Converter(r"-?[0-9]+", int),
+    "float": Converter(r"-?[0-9]+(?:\.[0-9]+)?", float),
+    "uuid": Converter(r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}", _to_uuid),
+    "path": Converter(r".+", str),
+}
+
+
+class Route:
+    """One path template and what answers it.
+
+    ``handlers`` maps a method to a callable ``(req, resp, **params)``; an
+    empty ``handlers`` with ``any_method`` set means one function for every
+    method. Plans are filled in when the app starts.
+    """
+
+    def __init__(
+        self,
+        template: str,
+        target: Any,
+        methods: list[str] | None,
+        config: dict[str, Any],
+        converters: dict[str, Converter],
+    ) -> None:
+        if not template.startswith("/"):
+            raise ValueError(f"a route must start with '/', not {template!r}")
+        self.template = template
+        self.target = target
+        self.config = config
+        self.param_names: list[str] = []
+        self.converters: list[tuple[str, Callable[[str], Any]]] = []
+        regex_parts = []
+        pos = 0
+        for match in _PARAM.finditer(template):
+            name, kind = match.group(1), match.group(2) or "str"
+            if name in self.param_names:
+                raise ValueError(f"route {template!r} names {name!r} twice")
+            converter = converters.get(kind)
+            if converter is None:
+                raise ValueError(f"route {template!r}: unknown converter {kind!r}")
+            self.param_names.append(name)
+            self.converters.append((name, converter.convert))
+            regex_parts.append(re.escape(template[pos : match.start()]))
+            regex_parts.append(f"({converter.pattern})")
+            pos = match.end()
+        regex_parts.append(re.escape(template[pos:]))
+        self.pattern = "".join(regex_parts)
+        self.is_static = not self.param_names
+        first = _PARAM.search(template)
+        self.static_prefix = template[: first.start()] if first else template
+        # how deep config from code sits: the route's literal prefix
+        self.depth = self.static_prefix.rstrip("/").count("/")
+        self.handlers: dict[str, Callable[..., Any]] = {}
+        self.method_config: dict[str, dict[str, Any]] = {}
+        self.any_method: Callable[..., Any] | None = None
+        if isinstance(target, type):
+            raise TypeError(f"route {template!r}: pass an instance of {target.__name__}, not the class")
+        responders = {m: getattr(target, "on_" + m.lower(), None) for m in METHODS}
+        if any(callable(r) for r in responders.values()) and not _is_plain_function(target):
+            if methods:
+                raise ValueError(f"route {template!r}: methods= is for function handlers")
+            for method, responder in responders.items():
+                if callable(responder):
+                    self.handlers[method] = responder
+                    extra = getattr(responder, "_pegboard_config", None)
+                    if extra:
+                        self.method_config[method] = extra
+        elif callable(target):
+            if methods:
+                for method in methods:
+                    self.handlers[method.upper()] = target
+            else:
+                self.any_method = target
+        else:
+            raise TypeError(f"route {template!r}: {target!r} is neither callable nor a resource")
+        if "GET" in self.handlers and "HEAD" not in self.handlers:
+            self.handlers["HEAD"] = self.handlers["GET"]
+        allowed = sorted(set(self.handlers) | ({"OPTIONS"} if self.handlers else set()))
+        self.allow = ", ".join(allowed)
+        # Filled in by App.start():
+        self.plans: dict[str, Any] = {}
+        self.default_plan: Any = None
+        #: True when a config section lies inside the templated part of this route
+        self.section_dependent = False
+        self.section_plans: dict[str, Any] = {}
+
+    def code_config(self) -> dict[str, Any]:
+        """Route config merged with decorator config on the target."""
+        merged = dict(getattr(self.target, "_pegboard_config", None) or {})
+        if not isinstance(self.target, type) and not _is_plain_function(self.target):
+            merged.update(getattr(type(self.target), "_pegboard_config", None) or {})
+        merged.update(self.config)
+        return merged
+
+    def convert(self, groups: tuple[str, ...]) -> dict[str, Any]:
+        params = {}
+        for (name, convert), text in zip(self.converters, groups, strict=True):
+            try:
+                params[name] = convert(text)
+            except ValueError:
+                raise HTTPError(404, f"{text!r} is not a valid {name}") from None
+        return params
+
+    def handler_for(self, method: str) -> Callable[..., Any] | None:
+        """The callable for ``method``, or None (405)."""
+        if self.any_method is not None:
+            return self.any_method
+        return self.handlers.get(method)
+
+    def __repr__(self) -> str:
+        return f"<Route {self.template}>"
+
+
+def _is_plain_function(obj: Any) -> bool:
+    return callable(obj) and (hasattr(obj, "__code__") or hasattr(obj, "__func__"))
+
+
+class Router:
+    """Matches paths: a dict for static routes, one combined regex for templates."""
+
+    def __init__(self) -> None:
+        self.static: dict[str, Route] = {}
+        self.dynamic: list[Route] = []
+        self.converters = dict(CONVERTERS)
+        self._regex: re.Pattern[str] | None = None
+        self._slots: dict[int, tuple[Route, int]] = {}
+
+    def add_converter(self, name: str, pattern: str, convert: Callable[[str], Any]) -> None:
+        """Register a typed segment ``{name:kind}``; ``pattern`` must not capture."""
+        if re.compile(pattern).groups:
+            raise ValueError("a converter pattern must not contain capturing groups")
+        self.converters[name] = Converter(pattern, convert)
+
+    def add(self, route: Route) -> None:
+        existing = self.static.get(route.template) if route.is_static else None
+        if existing is not None or any(r.template == route.template for r in self.dynamic):
+            raise ConfigError(f"route {route.template!r} is defined twice")
+        if route.is_static:
+            self.static[route.template] = route
+        else:
+            self.dynamic.append(route)
+            self._regex = None
+
+    def routes(self) -> list[Route]:
+        return [*self.static.values(), *self.dynamic]
+
+    def compile(self) -> None:
+        """Build the combined regex: each template is an alternative ending in a marker group."""
+        parts = []
+        slots: dict[int, tuple[Route, int]] = {}
+        group = 0
+        for route in self.dynamic:
+            first = group + 1
+            group += len(route.param_names) + 1
+            slots[group] = (route, first)
+            parts.append(f"{route.pattern}()")
+        self._regex = re.compile("(?:" + "|".join(parts) + r")\Z") if parts else None
+        self._slots = slots
+
+    def match(self, path: str) -> tuple[Route | None, dict[str, Any]]:
+        """The route for ``path`` and its converted parameters, or ``(None, {})``."""
+        route = self.static.get(path)
+        if route is not None:
+            return route, {}
+        if self._regex is None:
+            if not self.dynamic:
+                return None, {}
+            self.compile()
+            assert self._regex is not None
+        m = self._regex.match(path)
+        if m is None:
+            return None, {}
+        # The marker group closes last, so lastindex tells which template matched.
+        route, first = self._slots[m.lastindex or 0]
+        return route, route.convert(m.groups()[first - 1 : first - 1 + len(route.param_names)])
