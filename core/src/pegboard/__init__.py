@@ -5,6 +5,7 @@ The public surface is small: :class:`App`, the :class:`Tool` model and its
 proxies, the ``tools`` decorator namespace and pluggy's ``hookimpl`` marker.
 """
 
+from ._version import __version__
 from .app import App
 from .config import Config, load_config
 from .context import request, response
@@ -14,10 +15,7 @@ from .hookspecs import hookimpl, hookspec
 from .plans import Plan, PlanBuilder
 from .request import Request
 from .response import Response
-from .tools import Tool, WrapperTool, tools
-
-
-from ._version import __version__
+from .tool import Tool, WrapperTool, tools
 
 __all__ = [
     "HOOKPOINTS",
@@ -34,6 +32,7 @@ __all__ = [
     "Response",
     "Tool",
     "WrapperTool",
+    "__version__",
     "hookimpl",
     "hookspec",
     "load_config",

@@ -20,7 +20,7 @@ from .plugins import ToolRegistry, build_plugin_manager, disabled_plugins
 from .request import Request
 from .response import Response
 from .routing import Route, Router
-from .tools import Tool, suggest
+from .tool import Tool, suggest
 
 __all__ = ["App"]
 
@@ -78,6 +78,7 @@ class App:
         self._app_tools: list[Tool] = []
         self._discover = discover
         self._started = False
+        self._compiled = False
         self._lock = threading.RLock()
         self.plugin_manager: Any = None
         self.tools: ToolRegistry = ToolRegistry()
@@ -106,10 +107,12 @@ class App:
 
         def register(target: Any) -> Any:
             flat = flatten_section(config or {}, template)
-            route = Route(template, target, list(methods) if methods else None, flat, self.router.converters)
+            route = Route(
+                template, target, list(methods) if methods else None, flat, self.router.converters
+            )
             with self._lock:
                 self.router.add(route)
-                if self._started:
+                if self._compiled:
                     self.router.compile()
                     self._prepare_route(route)
             return target
@@ -129,25 +132,39 @@ class App:
     def add_tool(self, tool: Tool) -> Tool:
         """Make a tool defined in application code available to config."""
         self._app_tools.append(tool)
-        if self._started:
+        if self._compiled:
             self.tools.add(tool)
         return tool
 
     def register_plugin(self, plugin: Any) -> None:
         """Register a pluggy plugin object from code (before the app starts)."""
-        if self._started:
+        if self._compiled:
             raise RuntimeError("register plugins before the app starts")
         self._plugins.append(plugin)
 
     # -- lifecycle -------------------------------------------------------------
 
     def start(self) -> None:
-        """Discover plugins, validate config, compile every plan, run start hooks."""
+        """Compile (if not yet done) and run the plugins' start hooks; idempotent."""
         with self._lock:
             if self._started:
                 return
+            if not self._compiled:
+                self.compile()
+            self.plugin_manager.hook.pegboard_app_start(app=self)
+            self._started = True
+
+    def compile(self) -> None:
+        """Discover plugins, validate all config and compile every plan.
+
+        ``start()`` calls this; ``pegboard check`` and ``pegboard routes`` call
+        it alone, so that nothing (pools, threads) is opened.
+        """
+        with self._lock:
             disable = self.config.globals.get("plugins", {}).get("disable", [])
-            pm, registry, infos = build_plugin_manager(self._plugins, disabled_plugins(disable), self._discover)
+            pm, registry, infos = build_plugin_manager(
+                self._plugins, disabled_plugins(disable), self._discover
+            )
             for tool in self._app_tools:
                 registry.add(tool)
             self.plugin_manager, self.tools, self.plugin_infos = pm, registry, infos
@@ -159,14 +176,14 @@ class App:
                 path: self._clean(flat, path) for path, flat in self.config.sections.items()
             }
             self._section_plans = {
-                path: self._compile(self._merged(path), path) for path in {"/", *self._clean_sections}
+                path: self._compile(self._merged(path), path)
+                for path in {"/", *self._clean_sections}
             }
             self._root_plan = self._section_plans["/"]
             self.router.compile()
             for route in self.router.routes():
                 self._prepare_route(route)
-            pm.hook.pegboard_app_start(app=self)
-            self._started = True
+            self._compiled = True
 
     def stop(self) -> None:
         """Run the plugins' stop hooks; the next request starts the app again."""
@@ -198,7 +215,9 @@ class App:
                 raise ConfigError(f"unknown namespace {ns!r}{hint}", section="global", key=ns)
             for key, value in keys.items():
                 if key not in known:
-                    raise ConfigError(f"unknown key{suggest(key, known)}", section=ns, key=f"{ns}.{key}")
+                    raise ConfigError(
+                        f"unknown key{suggest(key, known)}", section=ns, key=f"{ns}.{key}"
+                    )
                 try:
                     keys[key] = coerce(value, known[key])
                 except TypeError as exc:
@@ -224,12 +243,16 @@ class App:
                 tool_options.setdefault(name, {})[option] = value
             elif ns == "hooks":
                 if rest not in HOOKPOINTS:
-                    raise ConfigError(f"unknown hookpoint{suggest(rest, HOOKPOINTS)}", section=section, key=key)
+                    raise ConfigError(
+                        f"unknown hookpoint{suggest(rest, HOOKPOINTS)}", section=section, key=key
+                    )
                 clean[key] = self._hooks_value(value, section, key)
             elif ns == "request" or ns == "response":
                 known = _REQUEST_OPTIONS if ns == "request" else _RESPONSE_OPTIONS
                 if rest not in known:
-                    raise ConfigError(f"unknown option{suggest(rest, known)}", section=section, key=key)
+                    raise ConfigError(
+                        f"unknown option{suggest(rest, known)}", section=section, key=key
+                    )
                 try:
                     clean[key] = coerce(value, known[rest])
                 except TypeError as exc:
@@ -253,18 +276,24 @@ class App:
         hooks = []
         for item in items:
             try:
-                hooks.append(Hook.coerce(coerce(item, Callable[..., Any]) if isinstance(item, str) else item))
+                hooks.append(
+                    Hook.coerce(coerce(item, Callable[..., Any]) if isinstance(item, str) else item)
+                )
             except TypeError as exc:
                 raise ConfigError(str(exc), section=section, key=key) from None
         return hooks
 
     def _error_page_value(self, code: str, value: Any, section: str, key: str) -> Any:
         if code != "default" and not (code.isdigit() and 400 <= int(code) <= 599):
-            raise ConfigError("error_page keys are 4xx/5xx codes or 'default'", section=section, key=key)
+            raise ConfigError(
+                "error_page keys are 4xx/5xx codes or 'default'", section=section, key=key
+            )
         if callable(value):
             return value
         if not isinstance(value, str):
-            raise ConfigError("expected a callable, an import string or a file path", section=section, key=key)
+            raise ConfigError(
+                "expected a callable, an import string or a file path", section=section, key=key
+            )
         if ":" in value and not Path(value).exists():
             try:
                 return coerce(value, Callable[..., Any])
@@ -274,10 +303,14 @@ class App:
         if not path.is_absolute() and self.config.base_dir is not None:
             path = self.config.base_dir / path
         if not path.is_file():
-            raise ConfigError(f"error page file {str(path)!r} does not exist", section=section, key=key)
+            raise ConfigError(
+                f"error page file {str(path)!r} does not exist", section=section, key=key
+            )
         return str(path)
 
-    def _merged(self, path: str, code: Mapping[str, Any] | None = None, depth: int = 0) -> dict[str, Any]:
+    def _merged(
+        self, path: str, code: Mapping[str, Any] | None = None, depth: int = 0
+    ) -> dict[str, Any]:
         # Same merge order as Config.merged, over the validated sections.
         config = Config(self._clean_sections)
         return config.merged(path, code, depth)
@@ -306,7 +339,9 @@ class App:
         for point in HOOKPOINTS:
             for hook in merged.get(f"hooks.{point}", ()):
                 builder.add_hook(point, hook)
-        error_pages = {k[len("error_page.") :]: v for k, v in merged.items() if k.startswith("error_page.")}
+        error_pages = {
+            k[len("error_page.") :]: v for k, v in merged.items() if k.startswith("error_page.")
+        }
         return builder.build(
             config=merged,
             tools=tuple(active),
@@ -331,7 +366,9 @@ class App:
             per_method = {}
             for method, extra in route.method_config.items():
                 merged_code = {**code, **self._clean(extra, f"{label} {method}")}
-                per_method[method] = self._compile(self._merged(section_path, merged_code, route.depth), label)
+                per_method[method] = self._compile(
+                    self._merged(section_path, merged_code, route.depth), label
+                )
             return default, per_method
 
         route.default_plan, route.plans = plans_for(route.template if route.is_static else base)
@@ -346,7 +383,9 @@ class App:
 
     # -- the request path ----------------------------------------------------------
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         if not self._started:
             self.start()
         path: str = environ.get("PATH_INFO") or "/"
@@ -357,12 +396,15 @@ class App:
                 body = b"The request path is not valid UTF-8.\n"
                 start_response(
                     "400 Bad Request",
-                    [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))],
+                    [
+                        ("Content-Type", "text/plain; charset=utf-8"),
+                        ("Content-Length", str(len(body))),
+                    ],
                 )
                 return [body]
         if self._mounts:
             for prefix, raw, app in self._mounts:
-                if path == prefix or path.startswith(prefix) and path[len(prefix)] == "/":
+                if path == prefix or (path.startswith(prefix) and path[len(prefix)] == "/"):
                     return self._call_mounted(raw, app, environ, start_response)
         method: str = environ["REQUEST_METHOD"]
         req = Request(environ, self, method, path)
@@ -377,7 +419,11 @@ class App:
             except HTTPError:
                 route = None
         if route is None:
-            plan = self._section_plans[self.config.deepest(path)] if self._clean_sections else self._root_plan
+            plan = (
+                self._section_plans[self.config.deepest(path)]
+                if self._clean_sections
+                else self._root_plan
+            )
             handler: Any = _not_found
         else:
             if route.section_dependent:
@@ -388,7 +434,9 @@ class App:
                 plan = route.plans.get(method) or route.default_plan
             handler = route.handler_for(method)
             if handler is None:
-                handler = _options if method == "OPTIONS" and route.handlers else _method_not_allowed
+                handler = (
+                    _options if method == "OPTIONS" and route.handlers else _method_not_allowed
+                )
         assert plan is not None
         req.plan = plan
         req.config = plan.config
@@ -400,7 +448,11 @@ class App:
         return self._finish(req, resp, environ, start_response)
 
     def _call_mounted(
-        self, raw_prefix: str, app: WSGIApp, environ: dict[str, Any], start_response: Callable[..., Any]
+        self,
+        raw_prefix: str,
+        app: WSGIApp,
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
     ) -> Iterable[bytes]:
         env = dict(environ)
         env["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + raw_prefix
@@ -466,7 +518,11 @@ class App:
             _log.exception("after_error_response hook failed")
 
     def _finish(
-        self, req: Request, resp: Response, environ: dict[str, Any], start_response: Callable[..., Any]
+        self,
+        req: Request,
+        resp: Response,
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
     ) -> Iterable[bytes]:
         """Call start_response and hand the body to the server."""
         status = resp._status
@@ -565,7 +621,12 @@ class _ResponseBody:
     __slots__ = ("_closed", "_first", "_iterator", "_req", "_resp", "_stream")
 
     def __init__(
-        self, first: bytes | None, iterator: Iterator[Any], stream: Any, req: Request, resp: Response
+        self,
+        first: bytes | None,
+        iterator: Iterator[Any],
+        stream: Any,
+        req: Request,
+        resp: Response,
     ) -> None:
         self._first = first
         self._iterator = iterator
@@ -606,6 +667,10 @@ class _ResponseBody:
         plan = self._req.plan
         if plan.on_end_request:
             try:
-                run_hooks(plan.on_end_request, plan.failsafe("on_end_request"), self._req, self._resp)
+                run_hooks(
+                    plan.on_end_request, plan.failsafe("on_end_request"), self._req, self._resp
+                )
             except Exception:
-                _log.exception("on_end_request hook failed for %s %s", self._req.method, self._req.path)
+                _log.exception(
+                    "on_end_request hook failed for %s %s", self._req.method, self._req.path
+                )

@@ -11,7 +11,7 @@ __all__ = ["Cookie", "parse_cookie_header"]
 
 _NAME_OK = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 # cookie-octet: visible ASCII except DQUOTE, comma, semicolon and backslash
-_VALUE_OK = re.compile(r'^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$')
+_VALUE_OK = re.compile(r"^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$")
 _SAMESITE = {"strict": "Strict", "lax": "Lax", "none": "None"}
 
 

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 __all__ = ["apply_http_error", "apply_redirect", "render_error"]
 
 
-
 # Headers that describe the original body, not the error page that replaces it.
 _REPRESENTATION = (
     "Content-Type",
@@ -62,7 +61,9 @@ def _wants_json(accept: str | None) -> bool:
                     q = float(value)
                 except ValueError:
                     q = 0.0
-        if media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
+        if media == "application/json" or (
+            media.startswith("application/") and media.endswith("+json")
+        ):
             best_json = max(best_json, q)
         elif media in ("text/html", "application/xhtml+xml", "text/*", "*/*"):
             best_html = max(best_html, q)
@@ -108,13 +109,18 @@ def _default_message(status: int) -> str:
     if status == 404:
         return "Nothing matches the given URI."
     if status >= 500:
-        return "The server encountered an unexpected condition which prevented it from fulfilling the request."
+        return "The server met an unexpected condition and could not complete the request."
     return reason(status)
 
 
 def _custom_page(req: Request, page: Any, status: int, message: str, traceback: str | None) -> Any:
     if callable(page):
-        return page(status=status_line(status), message=message, traceback=traceback or "", version=__version__)
+        return page(
+            status=status_line(status),
+            message=message,
+            traceback=traceback or "",
+            version=__version__,
+        )
     path = Path(page)
     template = string.Template(path.read_text(encoding="utf-8"))
     return template.safe_substitute(
@@ -145,7 +151,6 @@ def apply_redirect(req: Request, resp: Response, exc: HTTPRedirect) -> None:
     resp.headers["Location"] = urls[0]
     resp.headers["Content-Type"] = "text/html; charset=utf-8"
     links = "<br>\n".join(
-        f'This resource can be found at <a href="{html.escape(u, quote=True)}">{html.escape(u)}</a>.'
-        for u in urls
+        f'Moved to <a href="{html.escape(u, quote=True)}">{html.escape(u)}</a>.' for u in urls
     )
     resp.set_body(links if req.method != "HEAD" else None)

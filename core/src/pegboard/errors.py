@@ -83,7 +83,11 @@ class HTTPError(Exception):
         super().__init__(self.status, message)
 
     def __str__(self) -> str:
-        return f"{status_line(self.status)}: {self.message}" if self.message else status_line(self.status)
+        return (
+            f"{status_line(self.status)}: {self.message}"
+            if self.message
+            else status_line(self.status)
+        )
 
 
 class NotFound(HTTPError):

@@ -33,7 +33,7 @@ class RequestHeaders(Mapping[str, str]):
         value: str = self._environ[_environ_key(name)]
         return value
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         return self._environ.get(_environ_key(name), default)
 
     def __contains__(self, name: object) -> bool:

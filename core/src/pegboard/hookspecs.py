@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     import argparse
 
     from .app import App
-    from .tools import Tool
+    from .tool import Tool
 
 __all__ = ["hookimpl", "hookspec"]
 

@@ -80,7 +80,7 @@ def _type_name(annotation: Any) -> str:
 
 def _is_callable_type(annotation: Any) -> bool:
     origin = typing.get_origin(annotation) or annotation
-    return origin in (collections.abc.Callable, typing.Callable)  # type: ignore[comparison-overlap]
+    return origin in (collections.abc.Callable, typing.Callable)
 
 
 def coerce(value: Any, annotation: Any) -> Any:
@@ -138,11 +138,15 @@ def coerce(value: Any, annotation: Any) -> Any:
 def _coerce_generic(value: Any, origin: Any, args: tuple[Any, ...], annotation: Any) -> Any:
     if origin in (list, collections.abc.Sequence, collections.abc.Iterable):
         if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
-            raise TypeError(f"expected {_type_name(annotation)}, got {type(value).__name__} {value!r}")
+            raise TypeError(
+                f"expected {_type_name(annotation)}, got {type(value).__name__} {value!r}"
+            )
         return [coerce(v, args[0]) for v in value] if args else list(value)
     if origin in (tuple, set, frozenset):
         if not isinstance(value, (list, tuple, set, frozenset)):
-            raise TypeError(f"expected {_type_name(annotation)}, got {type(value).__name__} {value!r}")
+            raise TypeError(
+                f"expected {_type_name(annotation)}, got {type(value).__name__} {value!r}"
+            )
         if args and origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
             if len(args) != len(value):
                 raise TypeError(f"expected {_type_name(annotation)}, got {value!r}")
@@ -151,7 +155,9 @@ def _coerce_generic(value: Any, origin: Any, args: tuple[Any, ...], annotation: 
         return origin(coerce(v, item) for v in value)
     if origin in (dict, collections.abc.Mapping):
         if not isinstance(value, collections.abc.Mapping):
-            raise TypeError(f"expected {_type_name(annotation)}, got {type(value).__name__} {value!r}")
+            raise TypeError(
+                f"expected {_type_name(annotation)}, got {type(value).__name__} {value!r}"
+            )
         if len(args) == 2:
             return {coerce(k, args[0]): coerce(v, args[1]) for k, v in value.items()}
         return dict(value)

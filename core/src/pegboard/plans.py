@@ -89,7 +89,9 @@ class Plan:
     def with_hook(self, point: str, hook: Hook) -> Plan:
         """A copy with one more hook at ``point`` (copy-on-write for per-request hooks)."""
         if point not in HOOKPOINTS:
-            raise ValueError(f"unknown hookpoint {point!r}; expected one of {', '.join(HOOKPOINTS)}")
+            raise ValueError(
+                f"unknown hookpoint {point!r}; expected one of {', '.join(HOOKPOINTS)}"
+            )
         hooks = dict(self.hooks)
         hooks[point] = _sorted((*hooks[point], hook))
         return Plan(
@@ -141,7 +143,9 @@ class PlanBuilder:
     ) -> None:
         """Attach ``callback(req, resp, **options)`` at ``point``."""
         if point not in self._hooks:
-            raise ValueError(f"unknown hookpoint {point!r}; expected one of {', '.join(HOOKPOINTS)}")
+            raise ValueError(
+                f"unknown hookpoint {point!r}; expected one of {', '.join(HOOKPOINTS)}"
+            )
         if self._priority_override is not None and point == self._tool_point:
             priority = self._priority_override
         self._hooks[point].append(Hook(callback, priority, failsafe, options, self._tool))
@@ -149,7 +153,9 @@ class PlanBuilder:
     def add_hook(self, point: str, hook: Hook) -> None:
         """Attach a ready-made Hook at ``point``."""
         if point not in self._hooks:
-            raise ValueError(f"unknown hookpoint {point!r}; expected one of {', '.join(HOOKPOINTS)}")
+            raise ValueError(
+                f"unknown hookpoint {point!r}; expected one of {', '.join(HOOKPOINTS)}"
+            )
         self._hooks[point].append(hook)
 
     def _enter_tool(self, name: str | None, point: str | None, priority: int | None) -> None:

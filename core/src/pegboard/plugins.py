@@ -7,13 +7,13 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 
 from . import hookspecs
 from .errors import ConfigError
-from .tools import Tool, suggest
+from .tool import Tool, suggest
 
 __all__ = ["ENTRY_POINT_GROUP", "PluginInfo", "ToolRegistry", "build_plugin_manager"]
 
@@ -92,7 +92,9 @@ class ToolRegistry:
     def require(self, name: str, section: str, key: str) -> Tool:
         tool = self._tools.get(name)
         if tool is None:
-            raise ConfigError(f"unknown tool {name!r}{suggest(name, self._tools)}", section=section, key=key)
+            raise ConfigError(
+                f"unknown tool {name!r}{suggest(name, self._tools)}", section=section, key=key
+            )
         return tool
 
     def __iter__(self) -> Any:
@@ -128,6 +130,7 @@ def build_plugin_manager(
     registry = ToolRegistry()
     # Call each implementation on its own so every tool is traced to its distribution.
     for impl in reversed(pm.hook.pegboard_tools.get_hookimpls()):
-        for tool in impl.function() or ():
+        provided = cast("Iterable[Tool]", impl.function() or ())
+        for tool in provided:
             registry.add(tool, dist_of.get(impl.plugin_name))
     return pm, registry, infos

@@ -178,7 +178,9 @@ class Request:
             if not self.process_request_body or not self._has_form():
                 self._params = self.query
             else:
-                merged: Params = {k: (list(v) if isinstance(v, list) else v) for k, v in self.query.items()}
+                merged: Params = {
+                    k: (list(v) if isinstance(v, list) else v) for k, v in self.query.items()
+                }
                 for name, value in self.form.items():
                     for one in value if isinstance(value, list) else [value]:
                         _add_param(merged, name, one)

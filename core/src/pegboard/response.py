@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable
-from typing import Any
 
 from .cookies import Cookie
 from .errors import parse_status
@@ -106,7 +105,9 @@ class Response:
         self.cookies[name] = cookie
         return cookie
 
-    def delete_cookie(self, name: str, *, path: str | None = "/", domain: str | None = None) -> None:
+    def delete_cookie(
+        self, name: str, *, path: str | None = "/", domain: str | None = None
+    ) -> None:
         """Ask the client to drop a cookie (empty value, expired)."""
         self.cookies[name] = Cookie(
             name, "", path, domain, max_age=0, expires=0.0, httponly=True, samesite="Lax"

@@ -85,7 +85,9 @@ class Route:
         self.method_config: dict[str, dict[str, Any]] = {}
         self.any_method: Callable[..., Any] | None = None
         if isinstance(target, type):
-            raise TypeError(f"route {template!r}: pass an instance of {target.__name__}, not the class")
+            raise TypeError(
+                f"route {template!r}: pass an instance of {target.__name__}, not the class"
+            )
         responders = {m: getattr(target, "on_" + m.lower(), None) for m in METHODS}
         if any(callable(r) for r in responders.values()) and not _is_plain_function(target):
             if methods:

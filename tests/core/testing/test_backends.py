@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
 from pegboard.testing import backends
 from pegboard.testing.backend_fixtures import _unavailable
 from pegboard.testing.backends import BackendServer, BackendUnavailable

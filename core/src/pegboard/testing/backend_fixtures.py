@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+
 from pegboard.testing.backends import (
     BackendServer,
     BackendUnavailable,

@@ -126,7 +126,10 @@ class Client:
         elif files is not None:
             body, content_type = _multipart(data or {}, files)
         elif data is not None:
-            body, content_type = urlencode(data, doseq=True).encode("utf-8"), "application/x-www-form-urlencoded"
+            body, content_type = (
+                urlencode(data, doseq=True).encode("utf-8"),
+                "application/x-www-form-urlencoded",
+            )
         if content_type and "content-type" not in names:
             header_items.append(("Content-Type", content_type))
         env = self._environ(method, parts, query_string, header_items, body)
@@ -191,7 +194,9 @@ class Client:
     def _call(self, env: dict[str, Any]) -> Result:
         captured: dict[str, Any] = {}
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
             captured["status"], captured["headers"] = status, headers
             return lambda data: None
 
@@ -237,16 +242,21 @@ class Client:
         return None
 
 
-def _multipart(fields: Mapping[str, Any], files: Mapping[str, tuple[str, bytes, str]]) -> tuple[bytes, str]:
+def _multipart(
+    fields: Mapping[str, Any], files: Mapping[str, tuple[str, bytes, str]]
+) -> tuple[bytes, str]:
     boundary = "pegboard" + secrets.token_hex(12)
     out = io.BytesIO()
     for name, value in fields.items():
         for one in value if isinstance(value, list) else [value]:
-            out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode())
+            out.write(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            )
             out.write(str(one).encode("utf-8") + b"\r\n")
     for name, (filename, content, ctype) in files.items():
         out.write(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
             f"Content-Type: {ctype}\r\n\r\n".encode()
         )
         out.write(content + b"\r\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -27,13 +28,13 @@ class LiveServer:
         )
         self.port: int = self._server.effective_port
         self.url = f"http://{host}:{self.port}"
-        self._thread = threading.Thread(target=self._run, name=f"live-server-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"live-server-{self.port}", daemon=True
+        )
 
     def _run(self) -> None:
-        try:
+        with contextlib.suppress(OSError):  # the socket was closed by stop()
             self._server.run()
-        except OSError:
-            pass  # the socket was closed by stop()
 
     def start(self) -> LiveServer:
         if hasattr(self.app, "start"):

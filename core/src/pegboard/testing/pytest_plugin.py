@@ -19,7 +19,14 @@ from pegboard.testing.backend_fixtures import memcached_server, postgresql_serve
 from pegboard.testing.client import Client
 from pegboard.testing.live import LiveServer
 
-__all__ = ["live_server", "make_app", "make_client", "memcached_server", "postgresql_server", "redis_server"]
+__all__ = [
+    "live_server",
+    "make_app",
+    "make_client",
+    "memcached_server",
+    "postgresql_server",
+    "redis_server",
+]
 
 
 @pytest.fixture

@@ -51,7 +51,9 @@ class Tool:
         if not name.isidentifier():
             raise ValueError(f"a tool name must be a Python identifier, not {name!r}")
         if point not in HOOKPOINTS:
-            raise ValueError(f"unknown hookpoint {point!r}; expected one of {', '.join(HOOKPOINTS)}")
+            raise ValueError(
+                f"unknown hookpoint {point!r}; expected one of {', '.join(HOOKPOINTS)}"
+            )
         if callback is None and type(self).attach is Tool.attach:
             raise TypeError(f"tool {name!r} needs a callback or an attach() override")
         self.name = name
@@ -85,7 +87,9 @@ class Tool:
     def _callback_skip(self) -> int:
         return 2  # req, resp
 
-    def validate(self, options: dict[str, Any], section: str, complete: bool = True) -> dict[str, Any]:
+    def validate(
+        self, options: dict[str, Any], section: str, complete: bool = True
+    ) -> dict[str, Any]:
         """Check and convert configured options; raise ConfigError naming the key.
 
         ``complete`` is False for one config section on its own (required
@@ -101,7 +105,9 @@ class Tool:
                     checked[key] = value
                     continue
                 hint = suggest(key, [*schema, *RESERVED_OPTIONS])
-                raise ConfigError(f"tool {self.name!r} has no option {key!r}{hint}", section=section, key=full)
+                raise ConfigError(
+                    f"tool {self.name!r} has no option {key!r}{hint}", section=section, key=full
+                )
             try:
                 checked[key] = coerce(value, option.annotation)
             except (TypeError, ValueError) as exc:
@@ -158,7 +164,9 @@ class WrapperTool(Tool):
         return 3  # handler, req, resp
 
     def attach(self, plan: PlanBuilder, **options: Any) -> None:
-        plan.add("before_handler", _wrap_handler, self.priority, False, _wrapper=self.wrapper, **options)
+        plan.add(
+            "before_handler", _wrap_handler, self.priority, False, _wrapper=self.wrapper, **options
+        )
 
     def _get_schema(self) -> tuple[dict[str, Option], bool]:
         if self._schema is None:
