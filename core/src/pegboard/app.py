@@ -12,7 +12,7 @@ from typing import Any
 from .config import Config, flatten_section, load_config, path_depth
 from .context import current
 from .error_pages import apply_http_error, apply_redirect, render_error
-from .errors import ConfigError, HTTPError, HTTPRedirect, NotFound, status_line
+from .errors import _STATUS_LINES, ConfigError, HTTPError, HTTPRedirect, NotFound, status_line
 from .hooks import HOOKPOINTS, Hook, run_hooks
 from .options import coerce
 from .plans import DEFAULT_MAX_BODY_SIZE, Plan, PlanBuilder
@@ -39,6 +39,8 @@ _GLOBAL_OPTIONS: dict[str, dict[str, Any]] = {
     "server": {"host": str, "port": int, "workers": int, "threads": int, "name": str},
     "plugins": {"disable": list[str]},
 }
+# Shared by every request to a route without parameters; handlers get a copy via **.
+_NO_PARAMS: dict[str, Any] = {}
 # Statuses whose responses never carry a body.
 _NO_BODY = frozenset({204, 304, *range(100, 200)})
 
@@ -411,11 +413,12 @@ class App:
         resp = Response()
         current.set((req, resp))
         # PERF: static routes are one dict lookup; templates one regex match.
-        route = self.router.static.get(path)
-        params: dict[str, Any] = {}
-        if route is None and self.router.dynamic:
+        router = self.router
+        route = router.static.get(path)
+        params: dict[str, Any] = _NO_PARAMS
+        if route is None and router.dynamic:
             try:
-                route, params = self.router.match(path)
+                route, params = router.match_template(path)
             except HTTPError:
                 route = None
         if route is None:
@@ -432,7 +435,7 @@ class App:
                 plan = per_method.get(method) or default
             else:
                 plan = route.plans.get(method) or route.default_plan
-            handler = route.handler_for(method)
+            handler = route.any_method or route.handlers.get(method)
             if handler is None:
                 handler = (
                     _options if method == "OPTIONS" and route.handlers else _method_not_allowed
@@ -467,18 +470,26 @@ class App:
             run_hooks(callbacks, plan.failsafe(point), req, resp)
 
     def _process(self, req: Request, resp: Response) -> None:
-        """Run the hookpoints and the handler; every error becomes a response."""
+        """Run the hookpoints and the handler; every error becomes a response.
+
+        PERF: each hookpoint is tested inline (an empty tuple is falsy), so a
+        route with no tools pays no call per hookpoint. ``req.plan`` is read
+        again at each stage because a hook may attach a one-request hook.
+        """
         run = self._run
         try:
-            for name, value in req.plan.response_headers:
-                resp.headers[name] = value
+            if req.plan.response_headers:
+                for name, value in req.plan.response_headers:
+                    resp.headers[name] = value
             try:
-                run(req, resp, "on_start_resource")
-                run(req, resp, "before_request_body")
-                length = req.environ.get("CONTENT_LENGTH")
-                if length and req.process_request_body:
+                if req.plan.on_start_resource:
+                    run(req, resp, "on_start_resource")
+                if req.plan.before_request_body:
+                    run(req, resp, "before_request_body")
+                if "CONTENT_LENGTH" in req.environ and req.process_request_body:
                     req.body  # noqa: B018  # checks Content-Length against the limit: 400/413
-                run(req, resp, "before_handler")
+                if req.plan.before_handler:
+                    run(req, resp, "before_handler")
                 handler = req.handler
                 if handler is not None:
                     result = handler(req, resp, **req.path_params)
@@ -488,12 +499,13 @@ class App:
                 apply_http_error(req, resp, exc)
             except HTTPRedirect as exc:
                 apply_redirect(req, resp, exc)
-            try:
-                run(req, resp, "before_finalize")
-            except HTTPError as exc:
-                apply_http_error(req, resp, exc)
-            except HTTPRedirect as exc:
-                apply_redirect(req, resp, exc)
+            if req.plan.before_finalize:
+                try:
+                    run(req, resp, "before_finalize")
+                except HTTPError as exc:
+                    apply_http_error(req, resp, exc)
+                except HTTPRedirect as exc:
+                    apply_redirect(req, resp, exc)
         except Exception as exc:
             self._unexpected(req, resp, exc)
         if req.plan.on_end_resource:
@@ -543,27 +555,33 @@ class App:
                     return stream
                 return self._start_stream(req, resp, iter(stream), stream, start_response)
         body = resp._body
+        items = headers._items  # PERF: lower-cased keys, read directly
         if status in _NO_BODY:
             body = b""
             if status == 204 or status == 304:
-                headers.pop("Content-Type")
+                items.pop("content-type", None)
                 if status == 204:
-                    headers.pop("Content-Length")
+                    items.pop("content-length", None)
         else:
-            if "Content-Length" not in headers:
-                headers["Content-Length"] = str(len(body))
-            self._set_default_type(headers)
+            if "content-length" not in items:
+                headers._set_trusted("content-length", "Content-Length", str(len(body)))
+            if "content-type" not in items:
+                headers._set_trusted("content-type", "Content-Type", "text/html; charset=utf-8")
         if head:
             body = b""
-        start_response(status_line(status), resp.header_list())
+        # PERF: header_list() inlined for the common no-cookie case.
+        header_list = [pair for values in items.values() for pair in values]
+        if resp.cookies:
+            header_list.extend(("Set-Cookie", c.header_value()) for c in resp.cookies.values())
+        start_response(_STATUS_LINES.get(status) or status_line(status), header_list)
         if req.plan.on_end_request:
             return _ResponseBody(body, iter(()), None, req, resp)
         return [body]
 
     @staticmethod
     def _set_default_type(headers: Any) -> None:
-        if "Content-Type" not in headers:
-            headers["Content-Type"] = "text/html; charset=utf-8"
+        if "content-type" not in headers._items:
+            headers._set_trusted("content-type", "Content-Type", "text/html; charset=utf-8")
 
     def _start_stream(
         self,

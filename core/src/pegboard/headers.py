@@ -79,6 +79,11 @@ class ResponseHeaders:
     def __setitem__(self, name: str, value: object) -> None:
         self._items[name.lower()] = [(name, self._check(name, value))]
 
+    def _set_trusted(self, key: str, name: str, value: str) -> None:
+        # PERF: for values the core builds itself (Content-Length, the default
+        # Content-Type): no CR/LF check, ``key`` already lower-cased.
+        self._items[key] = [(name, value)]
+
     def add(self, name: str, value: object) -> None:
         """Add one more value for ``name`` (sent as a separate header line)."""
         self._items.setdefault(name.lower(), []).append((name, self._check(name, value)))
@@ -126,10 +131,7 @@ class ResponseHeaders:
 
     def items(self) -> list[tuple[str, str]]:
         """Every header line as ``(name, value)``, repeated names included."""
-        out: list[tuple[str, str]] = []
-        for values in self._items.values():
-            out.extend(values)
-        return out
+        return [pair for values in self._items.values() for pair in values]
 
     def update(self, other: Mapping[str, str]) -> None:
         for name, value in other.items():

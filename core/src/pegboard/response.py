@@ -57,22 +57,43 @@ class Response:
     def set_body(self, value: str | bytes | Iterable[bytes] | None) -> None:
         """Set the body from what a handler may return: str, bytes, an iterable, None."""
         old = self.stream
-        if old is not None and old is not value:
-            close = getattr(old, "close", None)
-            if close is not None:
-                close()
-        self.stream = None
-        if value is None:
+        if old is not None:
+            if old is not value:
+                close = getattr(old, "close", None)
+                if close is not None:
+                    close()
+            self.stream = None
+        # PERF: str is what handlers return most, so it is tested first.
+        if type(value) is str:
+            self._body = value.encode("utf-8")
+            current = self.headers._items.get("content-type")
+            if current is None:
+                self.headers._set_trusted(
+                    "content-type", "Content-Type", "text/html; charset=utf-8"
+                )
+            else:
+                ctype = current[0][1]
+                if ctype.startswith("text/") and "charset" not in ctype:
+                    self.headers._set_trusted(
+                        "content-type", current[0][0], ctype + "; charset=utf-8"
+                    )
+        elif value is None:
             self._body = b""
         elif isinstance(value, bytes):
             self._body = value
         elif isinstance(value, str):
             self._body = value.encode("utf-8")
-            ctype = self.headers.get("Content-Type")
-            if ctype is None:
-                self.headers["Content-Type"] = "text/html; charset=utf-8"
-            elif ctype.startswith("text/") and "charset" not in ctype:
-                self.headers["Content-Type"] = ctype + "; charset=utf-8"
+            current = self.headers._items.get("content-type")
+            if current is None:
+                self.headers._set_trusted(
+                    "content-type", "Content-Type", "text/html; charset=utf-8"
+                )
+            else:
+                ctype = current[0][1]
+                if ctype.startswith("text/") and "charset" not in ctype:
+                    self.headers._set_trusted(
+                        "content-type", current[0][0], ctype + "; charset=utf-8"
+                    )
         elif isinstance(value, (bytearray, memoryview)):
             self._body = bytes(value)
         else:
@@ -127,6 +148,6 @@ class Response:
     def header_list(self) -> list[tuple[str, str]]:
         """Headers plus one ``Set-Cookie`` per cookie, as they will be sent."""
         items = self.headers.items()
-        for cookie in self.cookies.values():
-            items.append(("Set-Cookie", cookie.header_value()))
+        if self.cookies:
+            items.extend(("Set-Cookie", c.header_value()) for c in self.cookies.values())
         return items

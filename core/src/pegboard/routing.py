@@ -75,6 +75,7 @@ class Route:
             regex_parts.append(f"({converter.pattern})")
             pos = match.end()
         regex_parts.append(re.escape(template[pos:]))
+        self._plain = all(convert is str for _, convert in self.converters)
         self.pattern = "".join(regex_parts)
         self.is_static = not self.param_names
         first = _PARAM.search(template)
@@ -126,6 +127,9 @@ class Route:
         return merged
 
     def convert(self, groups: tuple[str, ...]) -> dict[str, Any]:
+        if self._plain:
+            # PERF: every segment is a plain string; no conversion to run.
+            return dict(zip(self.param_names, groups))  # noqa: B905  # same length by construction
         params = {}
         for (name, convert), text in zip(self.converters, groups, strict=True):
             try:
@@ -156,7 +160,7 @@ class Router:
         self.dynamic: list[Route] = []
         self.converters = dict(CONVERTERS)
         self._regex: re.Pattern[str] | None = None
-        self._slots: dict[int, tuple[Route, int]] = {}
+        self._slots: dict[int, tuple[Route, int, int]] = {}
 
     def add_converter(self, name: str, pattern: str, convert: Callable[[str], Any]) -> None:
         """Register a typed segment ``{name:kind}``; ``pattern`` must not capture."""
@@ -180,12 +184,13 @@ class Router:
     def compile(self) -> None:
         """Build the combined regex: each template is an alternative ending in a marker group."""
         parts = []
-        slots: dict[int, tuple[Route, int]] = {}
+        slots: dict[int, tuple[Route, int, int]] = {}
         group = 0
         for route in self.dynamic:
             first = group + 1
-            group += len(route.param_names) + 1
-            slots[group] = (route, first)
+            count = len(route.param_names)
+            group += count + 1
+            slots[group] = (route, first, count)
             parts.append(f"{route.pattern}()")
         self._regex = re.compile("(?:" + "|".join(parts) + r")\Z") if parts else None
         self._slots = slots
@@ -195,14 +200,23 @@ class Router:
         route = self.static.get(path)
         if route is not None:
             return route, {}
-        if self._regex is None:
+        return self.match_template(path)
+
+    def match_template(self, path: str) -> tuple[Route | None, dict[str, Any]]:
+        """Like ``match`` for templated routes only (the caller tried the dict)."""
+        regex = self._regex
+        if regex is None:
             if not self.dynamic:
                 return None, {}
             self.compile()
-            assert self._regex is not None
-        m = self._regex.match(path)
+            regex = self._regex
+            assert regex is not None
+        m = regex.match(path)
         if m is None:
             return None, {}
         # The marker group closes last, so lastindex tells which template matched.
-        route, first = self._slots[m.lastindex or 0]
-        return route, route.convert(m.groups()[first - 1 : first - 1 + len(route.param_names)])
+        route, first, count = self._slots[m.lastindex or 0]
+        if count == 1 and route._plain:
+            # PERF: the common one-string-parameter route skips the tuple slicing.
+            return route, {route.param_names[0]: m.group(first)}
+        return route, route.convert(m.groups()[first - 1 : first - 1 + count])
