@@ -64,41 +64,29 @@ class Response:
                     close()
             self.stream = None
         # PERF: str is what handlers return most, so it is tested first.
-        if type(value) is str:
+        if type(value) is str or isinstance(value, str):
             self._body = value.encode("utf-8")
-            current = self.headers._items.get("content-type")
-            if current is None:
-                self.headers._set_trusted(
-                    "content-type", "Content-Type", "text/html; charset=utf-8"
-                )
-            else:
-                ctype = current[0][1]
-                if ctype.startswith("text/") and "charset" not in ctype:
-                    self.headers._set_trusted(
-                        "content-type", current[0][0], ctype + "; charset=utf-8"
-                    )
+            self._declare_utf8()
         elif value is None:
             self._body = b""
         elif isinstance(value, bytes):
             self._body = value
-        elif isinstance(value, str):
-            self._body = value.encode("utf-8")
-            current = self.headers._items.get("content-type")
-            if current is None:
-                self.headers._set_trusted(
-                    "content-type", "Content-Type", "text/html; charset=utf-8"
-                )
-            else:
-                ctype = current[0][1]
-                if ctype.startswith("text/") and "charset" not in ctype:
-                    self.headers._set_trusted(
-                        "content-type", current[0][0], ctype + "; charset=utf-8"
-                    )
         elif isinstance(value, (bytearray, memoryview)):
             self._body = bytes(value)
         else:
             self._body = b""
             self.stream = value
+
+    def _declare_utf8(self) -> None:
+        """A str body was encoded as UTF-8: default the type, or add the charset to text/*."""
+        items = self.headers._items
+        current = items.get("content-type")
+        if current is None:
+            items["content-type"] = [("Content-Type", "text/html; charset=utf-8")]
+            return
+        name, ctype = current[0]
+        if ctype.startswith("text/") and "charset" not in ctype:
+            items["content-type"] = [(name, ctype + "; charset=utf-8")]
 
     @property
     def text(self) -> str:
