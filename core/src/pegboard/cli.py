@@ -117,6 +117,20 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_new_tool(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .scaffold import new_tool
+
+    try:
+        root = new_tool(args.name, Path(args.dir))
+    except (ValueError, FileExistsError) as exc:
+        print(f"pegboard: {exc}", file=sys.stderr)
+        return 2
+    print(f"created {root}; next: cd {root} && pip install -e '.[test]' && pytest")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pegboard", description="pegboard web core")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -144,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("config", help="the TOML or INI file")
     check.add_argument("--app", help="MODULE:APP whose routes are checked with the file")
     check.set_defaults(func=_cmd_check)
+
+    new = sub.add_parser("new-tool", help="scaffold a third-party tool package")
+    new.add_argument("name", help="the tool's name, e.g. request_timer")
+    new.add_argument("--dir", default=".", help="where to create pegboard-<name>/")
+    new.set_defaults(func=_cmd_new_tool)
 
     pm, _, _ = build_plugin_manager((), disabled_plugins(), True)
     pm.hook.pegboard_cli_commands(subparsers=sub)
