@@ -14,6 +14,7 @@ from .context import current
 from .error_pages import apply_http_error, apply_redirect, render_error
 from .errors import _STATUS_LINES, ConfigError, HTTPError, HTTPRedirect, NotFound, status_line
 from .hooks import HOOKPOINTS, Hook, run_hooks
+from .namespaces import CORE_NAMESPACES, GLOBAL_OPTIONS, REQUEST_OPTIONS, RESPONSE_OPTIONS
 from .options import coerce
 from .plans import DEFAULT_MAX_BODY_SIZE, Plan, PlanBuilder
 from .plugins import ToolRegistry, build_plugin_manager, disabled_plugins
@@ -28,17 +29,6 @@ _log = logging.getLogger("pegboard.error")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-_CORE_NAMESPACES = ("tools", "hooks", "request", "response", "error_page")
-_REQUEST_OPTIONS: dict[str, Any] = {
-    "show_tracebacks": bool,
-    "max_body_size": int,
-    "process_request_body": bool,
-}
-_RESPONSE_OPTIONS: dict[str, Any] = {"headers": dict[str, str]}
-_GLOBAL_OPTIONS: dict[str, dict[str, Any]] = {
-    "server": {"host": str, "port": int, "workers": int, "threads": int, "name": str},
-    "plugins": {"disable": list[str]},
-}
 # Shared by every request to a route without parameters; handlers get a copy via **.
 _NO_PARAMS: dict[str, Any] = {}
 # Statuses whose responses never carry a body.
@@ -206,14 +196,14 @@ class App:
 
     def _validate_globals(self) -> None:
         for ns, keys in self.config.globals.items():
-            known = _GLOBAL_OPTIONS.get(ns)
+            known = GLOBAL_OPTIONS.get(ns)
             if known is None:
                 if ns in self._namespaces:
                     validator = self._namespaces[ns]
                     for key, value in keys.items():
                         self._check_plugin_key(ns, key, value, validator, "global")
                     continue
-                hint = suggest(ns, [*_GLOBAL_OPTIONS, *self._namespaces])
+                hint = suggest(ns, [*GLOBAL_OPTIONS, *self._namespaces])
                 raise ConfigError(f"unknown namespace {ns!r}{hint}", section="global", key=ns)
             for key, value in keys.items():
                 if key not in known:
@@ -250,7 +240,7 @@ class App:
                     )
                 clean[key] = self._hooks_value(value, section, key)
             elif ns == "request" or ns == "response":
-                known = _REQUEST_OPTIONS if ns == "request" else _RESPONSE_OPTIONS
+                known = REQUEST_OPTIONS if ns == "request" else RESPONSE_OPTIONS
                 if rest not in known:
                     raise ConfigError(
                         f"unknown option{suggest(rest, known)}", section=section, key=key
@@ -264,7 +254,7 @@ class App:
             elif ns in self._namespaces:
                 clean[key] = self._check_plugin_key(ns, rest, value, self._namespaces[ns], section)
             else:
-                hint = suggest(ns, [*_CORE_NAMESPACES, *self._namespaces])
+                hint = suggest(ns, [*CORE_NAMESPACES, *self._namespaces])
                 raise ConfigError(f"unknown namespace {ns!r}{hint}", section=section, key=key)
         for name, options in tool_options.items():
             tool = self.tools.get(name)

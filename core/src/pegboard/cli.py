@@ -117,6 +117,19 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_reference(args: argparse.Namespace) -> int:
+    from .reference import render_reference
+
+    _, registry, _ = build_plugin_manager((), disabled_plugins(), True)
+    text = render_reference(registry)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _cmd_new_tool(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -158,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("config", help="the TOML or INI file")
     check.add_argument("--app", help="MODULE:APP whose routes are checked with the file")
     check.set_defaults(func=_cmd_check)
+
+    reference = sub.add_parser("reference", help="print the configuration reference (Markdown)")
+    reference.add_argument("--output", help="write to this file instead of stdout")
+    reference.set_defaults(func=_cmd_reference)
 
     new = sub.add_parser("new-tool", help="scaffold a third-party tool package")
     new.add_argument("name", help="the tool's name, e.g. request_timer")

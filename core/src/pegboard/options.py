@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["MISSING", "Option", "coerce", "import_string", "schema_from"]
+__all__ = ["MISSING", "Option", "coerce", "import_string", "schema_from", "type_name"]
 
 MISSING: Any = inspect.Parameter.empty
 
@@ -29,7 +29,7 @@ class Option:
         return self.default is MISSING
 
     def describe(self) -> str:
-        kind = _type_name(self.annotation)
+        kind = type_name(self.annotation)
         default = "required" if self.required else f"default {self.default!r}"
         return f"{self.name}: {kind} ({default})"
 
@@ -70,7 +70,7 @@ def import_string(path: str) -> Any:
     return obj
 
 
-def _type_name(annotation: Any) -> str:
+def type_name(annotation: Any) -> str:
     if annotation is MISSING or annotation is Any:
         return "any"
     if isinstance(annotation, type):
@@ -102,7 +102,7 @@ def coerce(value: Any, annotation: Any) -> Any:
                 return coerce(value, arg)
             except (TypeError, ValueError) as exc:
                 errors.append(str(exc))
-        raise TypeError(f"expected {_type_name(annotation)}, got {type(value).__name__} {value!r}")
+        raise TypeError(f"expected {type_name(annotation)}, got {type(value).__name__} {value!r}")
     if origin is typing.Literal:
         if value in args:
             return value
@@ -139,28 +139,28 @@ def _coerce_generic(value: Any, origin: Any, args: tuple[Any, ...], annotation: 
     if origin in (list, collections.abc.Sequence, collections.abc.Iterable):
         if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
             raise TypeError(
-                f"expected {_type_name(annotation)}, got {type(value).__name__} {value!r}"
+                f"expected {type_name(annotation)}, got {type(value).__name__} {value!r}"
             )
         return [coerce(v, args[0]) for v in value] if args else list(value)
     if origin in (tuple, set, frozenset):
         if not isinstance(value, (list, tuple, set, frozenset)):
             raise TypeError(
-                f"expected {_type_name(annotation)}, got {type(value).__name__} {value!r}"
+                f"expected {type_name(annotation)}, got {type(value).__name__} {value!r}"
             )
         if args and origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
             if len(args) != len(value):
-                raise TypeError(f"expected {_type_name(annotation)}, got {value!r}")
+                raise TypeError(f"expected {type_name(annotation)}, got {value!r}")
             return tuple(coerce(v, a) for v, a in zip(value, args, strict=True))
         item = args[0] if args else Any
         return origin(coerce(v, item) for v in value)
     if origin in (dict, collections.abc.Mapping):
         if not isinstance(value, collections.abc.Mapping):
             raise TypeError(
-                f"expected {_type_name(annotation)}, got {type(value).__name__} {value!r}"
+                f"expected {type_name(annotation)}, got {type(value).__name__} {value!r}"
             )
         if len(args) == 2:
             return {coerce(k, args[0]): coerce(v, args[1]) for k, v in value.items()}
         return dict(value)
     if isinstance(origin, type) and not isinstance(value, origin):
-        raise TypeError(f"expected {_type_name(annotation)}, got {type(value).__name__} {value!r}")
+        raise TypeError(f"expected {type_name(annotation)}, got {type(value).__name__} {value!r}")
     return value
