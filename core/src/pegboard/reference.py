@@ -45,7 +45,8 @@ def render_reference(tools: Iterable[Tool]) -> str:
         f"hookpoints: {', '.join(f'`{p}`' for p in HOOKPOINTS)} |"
     )
     lines.append(
-        "| `error_page.<code>` / `error_page.default` | file, callable or import string | - | custom error pages |"
+        "| `error_page.<code>` / `error_page.default` | file, callable or import string | - "
+        "| custom error pages |"
     )
     lines += [
         "",
@@ -67,7 +68,8 @@ def render_reference(tools: Iterable[Tool]) -> str:
             f"### `{tool.name}`",
             "",
             f"From `{tool.distribution or 'application code'}`. Hookpoints: "
-            f"{', '.join(f'`{p}`' for p in tool.points)}; priority {tool.priority} at `{tool.point}`.",
+            f"{', '.join(f'`{p}`' for p in tool.points)}; "
+            f"priority {tool.priority} at `{tool.point}`.",
             "",
         ]
         if summary:
@@ -76,9 +78,8 @@ def render_reference(tools: Iterable[Tool]) -> str:
         if options:
             lines += ["| option | type | default |", "|---|---|---|"]
             for option in options.values():
-                lines.append(
-                    f"| `tools.{tool.name}.{option.name}` | {_cell(type_name(option.annotation))} | "
-                    f"{_cell(_default(option.default))} |"
-                )
+                kind = _cell(type_name(option.annotation))
+                default = _cell(_default(option.default))
+                lines.append(f"| `tools.{tool.name}.{option.name}` | {kind} | {default} |")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
