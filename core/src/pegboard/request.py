@@ -153,6 +153,11 @@ class Request:
             self._headers = RequestHeaders(self.environ)
         return self._headers
 
+    @headers.setter
+    def headers(self, value: RequestHeaders) -> None:
+        # A tool may wrap the headers (autovary records which ones were read).
+        self._headers = value
+
     @property
     def content_type(self) -> str:
         """The media type of the body without parameters, lower-cased."""

@@ -1,4 +1,9 @@
-"""json_in and json_out tools for pegboard."""
+"""JSON in and out for pegboard: ``json_in``, ``json_out`` and RFC 9457 problem details.
+
+``tools.json_in`` parses JSON request bodies into ``req.json``;
+``tools.json_out`` encodes what handlers return (orjson when installed);
+``tools.json_out.problem_details`` turns errors into application/problem+json.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,29 @@ from typing import Any
 
 import pegboard
 
+from .decoding import DecodeError, decode
+from .encoding import HAVE_ORJSON, encode, encode_stdlib, json_default
+from .json_in import DEFAULT_CONTENT_TYPES, JsonInTool, parse_json_body
+from .json_out import JsonOutTool
+from .problems import PROBLEM_TYPE, problem_body
+
+__all__ = [
+    "DEFAULT_CONTENT_TYPES",
+    "HAVE_ORJSON",
+    "PROBLEM_TYPE",
+    "DecodeError",
+    "JsonInTool",
+    "JsonOutTool",
+    "decode",
+    "encode",
+    "encode_stdlib",
+    "json_default",
+    "parse_json_body",
+    "pegboard_tools",
+    "problem_body",
+]
+
 
 @pegboard.hookimpl
 def pegboard_tools() -> list[Any]:
-    return []
+    return [JsonInTool(), JsonOutTool()]
