@@ -310,3 +310,15 @@ def test_literal_and_union_annotations(make_app):
     ok = make_app({"/": {"tools.lit.on": True, "tools.lit.limit": None}})
     ok.add_tool(Tool("lit", tool))
     ok.start()
+
+
+def test_optional_callable_reports_the_import_failure(make_app):
+    from collections.abc import Callable
+
+    def tool(req, resp, *, fn: Callable[[], None] | None = None):
+        pass
+
+    app = make_app({"/": {"tools.opt.on": True, "tools.opt.fn": "no.such.module:fn"}})
+    app.add_tool(Tool("opt", tool))
+    with pytest.raises(ConfigError, match=r"cannot import 'no\.such\.module:fn'"):
+        app.start()

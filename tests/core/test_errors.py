@@ -252,3 +252,49 @@ def test_json_error_body_is_valid_json_with_message(make_app, make_client):
 
     body = make_client(app).get("/", headers={"Accept": "application/json"}).body
     assert json.loads(body)["message"] == 'bad "value"'
+
+
+def test_http_error_may_carry_repeated_headers(make_app, make_client):
+    app = make_app()
+
+    @app.route("/")
+    def index(req, resp):
+        raise HTTPError(
+            401,
+            headers=[
+                ("WWW-Authenticate", 'Digest realm="r"'),
+                ("WWW-Authenticate", 'Basic realm="r"'),
+            ],
+        )
+
+    result = make_client(app).get("/")
+    assert result.headers.get_all("WWW-Authenticate") == ['Digest realm="r"', 'Basic realm="r"']
+
+
+def test_req_error_names_what_became_the_response(make_app, make_client):
+    seen = []
+
+    def finalize(req, resp):
+        seen.append(type(req.error).__name__ if req.error else None)
+
+    def after_error(req, resp):
+        seen.append(type(req.error).__name__)
+
+    app = make_app(
+        {"/": {"hooks.before_finalize": finalize, "hooks.after_error_response": after_error}}
+    )
+    app.route("/ok", lambda req, resp: "")
+
+    @app.route("/missing")
+    def missing(req, resp):
+        raise pegboard.NotFound()
+
+    @app.route("/crash")
+    def crash(req, resp):
+        raise KeyError("k")
+
+    client = make_client(app)
+    client.get("/ok")
+    client.get("/missing")
+    client.get("/crash")
+    assert seen == [None, "NotFound", "KeyError"]

@@ -13,7 +13,7 @@ from .errors import ConfigError, HTTPError, HTTPRedirect, NotFound
 from .hooks import HOOKPOINTS, Hook
 from .hookspecs import hookimpl, hookspec
 from .plans import Plan, PlanBuilder
-from .request import Request
+from .request import Remote, Request
 from .response import Response
 from .tool import Tool, WrapperTool, tools
 
@@ -28,6 +28,7 @@ __all__ = [
     "NotFound",
     "Plan",
     "PlanBuilder",
+    "Remote",
     "Request",
     "Response",
     "Tool",

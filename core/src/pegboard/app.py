@@ -507,6 +507,7 @@ class App:
     def _unexpected(self, req: Request, resp: Response, exc: BaseException) -> None:
         """A 500 through the error hookpoints; the traceback only if configured."""
         _log.error("unexpected error in %s %s", req.method, req.path, exc_info=exc)
+        req.error = exc
         try:
             self._run(req, resp, "before_error_response")
         except Exception:

@@ -133,13 +133,17 @@ def _custom_page(req: Request, page: Any, status: int, message: str, traceback: 
 
 def apply_http_error(req: Request, resp: Response, exc: HTTPError) -> None:
     """Make ``exc`` the response, keeping cookies and unrelated headers."""
+    req.error = exc
     render_error(req, resp, exc.status, exc.message)
+    for name in {name.lower() for name, _ in exc.headers}:
+        resp.headers.pop(name)
     for name, value in exc.headers:
-        resp.headers[name] = value
+        resp.headers.add(name, value)  # several WWW-Authenticate challenges stay separate
 
 
 def apply_redirect(req: Request, resp: Response, exc: HTTPRedirect) -> None:
     """Make the redirect the response, with absolute ``Location`` and a small body."""
+    req.error = exc
     for name in _REPRESENTATION:
         resp.headers.pop(name)
     base = req.url

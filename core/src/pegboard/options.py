@@ -102,6 +102,10 @@ def coerce(value: Any, annotation: Any) -> Any:
                 return coerce(value, arg)
             except (TypeError, ValueError) as exc:
                 errors.append(str(exc))
+        # An import string that failed to import says more than "expected X | None".
+        for error in errors:
+            if error.startswith("cannot import"):
+                raise TypeError(error)
         raise TypeError(f"expected {type_name(annotation)}, got {type(value).__name__} {value!r}")
     if origin is typing.Literal:
         if value in args:

@@ -62,7 +62,14 @@ def discover(disabled: set[str]) -> list[PluginInfo]:
         dist_name = dist.metadata["Name"] if dist is not None else "<unknown>"
         if _normalise(ep.name) in off or _normalise(dist_name) in off:
             continue
-        found.append(PluginInfo(ep.name, dist_name, dist.version if dist else "", ep.load()))
+        try:
+            plugin = ep.load()
+        except Exception as exc:
+            raise ConfigError(
+                f"plugin {ep.name!r} from {dist_name} failed to import: {exc!r}; "
+                f"fix or uninstall it, or disable it with plugins.disable or {DISABLE_ENV}"
+            ) from exc
+        found.append(PluginInfo(ep.name, dist_name, dist.version if dist else "", plugin))
     return found
 
 

@@ -58,6 +58,7 @@ class Request:
         "app",
         "config",
         "environ",
+        "error",
         "handler",
         "login",
         "method",
@@ -74,6 +75,8 @@ class Request:
         self.method = method
         self.path = path
         self.login: str | None = None
+        #: the HTTPError, HTTPRedirect or exception that became the response, if any
+        self.error: BaseException | None = None
         self.process_request_body = True
         self._headers: RequestHeaders | None = None
         self._query: Params | None = None
@@ -198,6 +201,11 @@ class Request:
             header = self.environ.get("HTTP_COOKIE")
             self._cookies = parse_cookie_header(header) if header else {}
         return self._cookies
+
+    @cookies.setter
+    def cookies(self, value: dict[str, str]) -> None:
+        # A tool may wrap the cookies (autovary records reads as Vary: Cookie).
+        self._cookies = value
 
     @property
     def remote(self) -> Remote:

@@ -173,6 +173,9 @@ class Client:
         }
         if isinstance(body, str):
             body = body.encode("utf-8")
+        # Servers that de-chunk requests (waitress, granian, mod_wsgi) mark every
+        # input as terminated, so the test client does too.
+        env["wsgi.input_terminated"] = True
         if body is None:
             env["wsgi.input"] = io.BytesIO(b"")
         elif isinstance(body, bytes):
@@ -181,7 +184,6 @@ class Client:
         else:
             # No Content-Length: a chunked request, as servers present it.
             env["wsgi.input"] = io.BytesIO(b"".join(body))
-            env["wsgi.input_terminated"] = True
         for name, value in headers:
             key = name.upper().replace("-", "_")
             if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):

@@ -24,7 +24,14 @@ class LiveServer:
         self.app = app
         self.host = host
         self._server: Any = waitress.server.create_server(
-            app, host=host, port=0, threads=threads, clear_untrusted_proxy_headers=True
+            app,
+            host=host,
+            port=0,
+            threads=threads,
+            # Forwarding headers reach the app; the proxy tool decides whom to trust.
+            clear_untrusted_proxy_headers=False,
+            # PERF: waitress polls its loop this often; the default (1 s) makes stop() slow.
+            asyncore_loop_timeout=0.05,
         )
         self.port: int = self._server.effective_port
         self.url = f"http://{host}:{self.port}"

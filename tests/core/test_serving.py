@@ -1,0 +1,250 @@
+"""pegboard.serving: real servers in a subprocess, real HTTP, real signals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pegboard import serving
+
+CORE_SRC = Path(__file__).resolve().parents[2] / "core" / "src"
+INSTALLED = serving.available_servers()
+
+# The app under test: start()/stop() leave marker files named after the pid, and
+# stop() also records how many requests were still in flight when it ran.
+APP_MODULE = textwrap.dedent(
+    """
+    import os, threading, time
+
+    MARKS = os.environ["PB_MARKS"]
+
+    def _mark(name, text=""):
+        with open(os.path.join(MARKS, f"{name}-{os.getpid()}"), "w") as f:
+            f.write(text)
+
+    class App:
+        def __init__(self):
+            self.inflight = 0
+            self.lock = threading.Lock()
+
+        def start(self):
+            _mark("start")
+
+        def stop(self):
+            _mark("stop", str(self.inflight))
+
+        def __call__(self, environ, start_response):
+            with self.lock:
+                self.inflight += 1
+            try:
+                if environ["PATH_INFO"] == "/slow":
+                    _mark("slow-begun")
+                    time.sleep(float(environ["QUERY_STRING"] or "1"))
+                body = f"pid={os.getpid()}".encode()
+                start_response("200 OK", [("Content-Type", "text/plain"),
+                                          ("Content-Length", str(len(body)))])
+                return [body]
+            finally:
+                with self.lock:
+                    self.inflight -= 1
+
+    def load():
+        return App()
+    """
+)
+
+RUNNER = (
+    "import sys, pb_serving_app\n"
+    "from pegboard import serving\n"
+    "serving.serve(pb_serving_app.load, host='127.0.0.1', port=int(sys.argv[1]),\n"
+    "              workers=int(sys.argv[2]), threads=4, server=sys.argv[3])\n"
+)
+
+servers = pytest.mark.parametrize("server", INSTALLED)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Running:
+    """A `serve` subprocess and what it left behind."""
+
+    proc: subprocess.Popen[bytes]
+    url: str
+    marks: Path
+    log: Path
+
+    def files(self, prefix: str) -> dict[int, str]:
+        """pid -> content of the marker files named ``prefix-<pid>``."""
+        return {
+            int(p.name.rsplit("-", 1)[1]): p.read_text()
+            for p in self.marks.iterdir()
+            if p.name.rsplit("-", 1)[0] == prefix
+        }
+
+    def wait_for(self, prefix: str, count: int, timeout: float = 10.0) -> dict[int, str]:
+        deadline = time.monotonic() + timeout
+        while len(found := self.files(prefix)) < count:
+            assert self.proc.poll() is None, self.output()
+            assert time.monotonic() < deadline, f"no {count} {prefix!r} marks\n{self.output()}"
+            time.sleep(0.02)
+        return found
+
+    def stop(self, sig: signal.Signals, group: bool = False) -> int:
+        """Send ``sig`` (to the whole process group, as Ctrl-C does, if ``group``)."""
+        if group:
+            os.killpg(self.proc.pid, sig)
+        else:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"serve did not exit after {sig.name}\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Iterator[object]:
+    started: list[Running] = []
+    (tmp_path / "pb_serving_app.py").write_text(APP_MODULE)
+
+    def _run(server: str, workers: int = 1) -> Running:
+        marks = tmp_path / f"marks{len(started)}"
+        marks.mkdir()
+        log = tmp_path / f"serve{len(started)}.log"
+        port = _free_port()
+        env = dict(os.environ, PB_MARKS=str(marks))
+        env["PYTHONPATH"] = os.pathsep.join([str(CORE_SRC), str(tmp_path)])
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", RUNNER, str(port), str(workers), server],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, for the Ctrl-C case
+            )
+        running = Running(proc, f"http://127.0.0.1:{port}", marks, log)
+        started.append(running)
+        _wait_for_port(running)
+        return running
+
+    yield _run
+    for running in started:  # only the processes this fixture started
+        if running.proc.poll() is None:
+            os.killpg(running.proc.pid, signal.SIGKILL)
+            running.proc.wait()
+
+
+def _wait_for_port(running: Running, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(running.url + "/", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert running.proc.poll() is None, f"serve exited early\n{running.output()}"
+        assert time.monotonic() < deadline, f"port never answered\n{running.output()}"
+        time.sleep(0.02)
+
+
+def _assert_clean_stop(running: Running, code: int, workers: int = 1) -> None:
+    assert code == 0, running.output()
+    starts = running.files("start")
+    stops = running.files("stop")
+    assert len(starts) == workers, running.output()
+    assert stops.keys() == starts.keys(), running.output()  # each process stopped once
+    assert all(v == "0" for v in stops.values()), stops  # after the in-flight requests
+
+
+@servers
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_serves_then_stops_cleanly_on_signal(run, server: str, sig: signal.Signals) -> None:
+    running = run(server)
+    for _ in range(3):
+        response = httpx.get(running.url + "/hello", timeout=5)
+        assert response.status_code == 200
+        assert response.text.startswith("pid=")
+    served_by = int(response.text.removeprefix("pid="))
+    assert running.files("start").keys() == {served_by}
+    assert not running.files("stop")
+    _assert_clean_stop(running, running.stop(sig))
+
+
+@servers
+def test_in_flight_request_finishes_before_stop(run, server: str) -> None:
+    running = run(server)
+    result: dict[str, httpx.Response] = {}
+    client = threading.Thread(
+        target=lambda: result.setdefault("r", httpx.get(running.url + "/slow?1", timeout=10))
+    )
+    client.start()
+    running.wait_for("slow-begun", 1)
+    code = running.stop(signal.SIGTERM)
+    client.join(timeout=10)
+    assert result["r"].status_code == 200
+    _assert_clean_stop(running, code)
+
+
+@pytest.mark.skipif("granian" not in INSTALLED, reason="granian not installed")
+def test_two_workers_each_load_start_and_stop(run) -> None:
+    running = run("granian", workers=2)
+    starts = running.wait_for("start", 2)
+    assert running.proc.pid not in starts  # the app lives in the workers, not the parent
+    with httpx.Client(timeout=5) as client:
+        pids = {int(client.get(running.url + "/").text.removeprefix("pid=")) for _ in range(20)}
+    assert pids <= starts.keys()
+    _assert_clean_stop(running, running.stop(signal.SIGTERM), workers=2)
+
+
+@pytest.mark.skipif("granian" not in INSTALLED, reason="granian not installed")
+def test_ctrl_c_to_the_process_group_with_two_workers(run) -> None:
+    running = run("granian", workers=2)
+    running.wait_for("start", 2)
+    _assert_clean_stop(running, running.stop(signal.SIGINT, group=True), workers=2)
+
+
+def _never() -> serving.WSGIApp:
+    pytest.fail("the app must not be loaded")
+
+
+def test_unknown_server_is_a_value_error_naming_the_installed_ones() -> None:
+    with pytest.raises(ValueError, match="nope") as excinfo:
+        serving.serve(_never, server="nope")
+    for name in INSTALLED:
+        assert name in str(excinfo.value)
+
+
+def test_available_servers_default_first() -> None:
+    assert set(INSTALLED) <= {"granian", "waitress"}
+    if "granian" in INSTALLED:
+        assert INSTALLED[0] == serving.DEFAULT_SERVER == "granian"
+
+
+@pytest.mark.skipif("waitress" not in INSTALLED, reason="waitress not installed")
+def test_waitress_refuses_several_workers() -> None:
+    with pytest.raises(ValueError, match="workers"):
+        serving.serve(_never, server="waitress", workers=2)
+
+
+def test_bad_counts_are_value_errors() -> None:
+    with pytest.raises(ValueError):
+        serving.serve(_never, workers=0)
