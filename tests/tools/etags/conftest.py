@@ -1,0 +1,21 @@
+"""The etags tests build apps with only the etags package registered."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pegboard_etags
+import pytest
+
+
+@pytest.fixture
+def make_app(make_app: Callable[..., Any]) -> Callable[..., Any]:
+    """pegboard's ``make_app`` with the etags package registered from code."""
+
+    def factory(config: Any = None, **kwargs: Any) -> Any:
+        kwargs.setdefault("plugins", [pegboard_etags])
+        kwargs.setdefault("discover", False)
+        return make_app(config, **kwargs)
+
+    return factory

@@ -1,0 +1,181 @@
+"""The ``access_log`` tool: one line per request, in Common/Combined Log Format or JSON.
+
+Lines go to a ``logging`` logger (``pegboard.access``) at INFO, so the
+application's logging setup decides where they are written. Each record
+also carries the fields as ``record.access`` (a dict) for structured
+handlers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any, Literal
+from urllib.parse import quote
+
+import pegboard
+
+from .redirects import REDIRECT_CHAIN_KEY
+from .request_id import request_id_of
+
+__all__ = ["AccessLogTool", "escape_field"]
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_NO_BODY = frozenset({204, 304, *range(100, 200)})
+
+
+def escape_field(text: str) -> str:
+    """Escape a log field like Apache, so that no value can forge a field or a line.
+
+    ``"`` and ``\\`` get a backslash; control and non-ASCII characters become
+    ``\\xHH`` (the byte as received; UTF-8 bytes for characters above U+00FF).
+    """
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return text  # PERF: the common case
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif " " <= char <= "~":
+            out.append(char)
+        elif ord(char) < 256:  # WSGI header strings hold raw bytes as latin-1 characters
+            out.append(f"\\x{ord(char):02x}")
+        else:
+            out.extend(f"\\x{byte:02x}" for byte in char.encode("utf-8", "surrogatepass"))
+    return "".join(out)
+
+
+def _clf_time(stamp: float) -> str:
+    t = time.gmtime(stamp)
+    day = f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}"
+    return f"[{day}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000]"
+
+
+class _Counted:
+    """A response stream that counts the bytes the server took from it."""
+
+    __slots__ = ("_iterator", "_stream", "sent")
+
+    def __init__(self, stream: Iterable[bytes]) -> None:
+        self._stream = stream
+        self._iterator = iter(stream)
+        self.sent = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        chunk = next(self._iterator)
+        self.sent += len(chunk)
+        return chunk
+
+    def close(self) -> None:
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
+
+
+class AccessLogTool(pegboard.Tool):
+    """Log each request once it has ended: ``combined`` (default), ``common`` or ``json``.
+
+    ``request_id`` appends the request id (from the request_id tool) as a
+    last quoted field in the text formats and as a key in JSON. An internal
+    redirect is logged once, as the client saw it.
+    """
+
+    points = ("on_start_resource", "before_finalize", "on_end_request")
+
+    def __init__(self) -> None:
+        super().__init__("access_log", point="on_end_request", priority=90, failsafe=True)
+
+    def attach(  # type: ignore[override]  # the options are the schema
+        self,
+        plan: pegboard.PlanBuilder,
+        format: Literal["combined", "common", "json"] = "combined",
+        logger: str = "pegboard.access",
+        request_id: bool = True,
+    ) -> None:
+        plan.add("on_start_resource", _started, 0)
+        plan.add("before_finalize", _count_stream, 100)
+        plan.add(
+            "on_end_request",
+            _log_access,
+            self.priority,
+            True,
+            style=format,
+            log=logging.getLogger(logger),
+            with_id=request_id,
+        )
+
+
+def _started(req: pegboard.Request, resp: pegboard.Response) -> None:
+    req.__dict__["access_log_started"] = (time.time(), time.perf_counter())
+
+
+def _count_stream(req: pegboard.Request, resp: pegboard.Response) -> None:
+    if resp.stream is not None and not isinstance(resp.stream, _Counted):
+        resp.stream = _Counted(resp.stream)
+
+
+def _bytes_sent(req: pegboard.Request, resp: pegboard.Response) -> int | None:
+    if req.method == "HEAD" or resp.status in _NO_BODY:
+        return 0
+    stream = resp.stream
+    if stream is not None:
+        return stream.sent if isinstance(stream, _Counted) else None
+    return len(resp.body)
+
+
+def _log_access(
+    req: pegboard.Request,
+    resp: pegboard.Response,
+    style: str,
+    log: logging.Logger,
+    with_id: bool,
+) -> None:
+    if not log.isEnabledFor(logging.INFO) or REDIRECT_CHAIN_KEY in req.environ:
+        return
+    environ = req.environ
+    started = req.__dict__.get("access_log_started")
+    wall, mono = started if started else (time.time(), time.perf_counter())
+    sent = _bytes_sent(req, resp)
+    target = quote(req.script_name + req.path)
+    if req.query_string:
+        target = f"{target}?{req.query_string}"
+    fields: dict[str, Any] = {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(wall)),
+        "remote": req.remote.ip,
+        "user": req.login,
+        "method": req.method,
+        "target": target,
+        "protocol": environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+        "status": resp.status,
+        "bytes": sent,
+        "referer": environ.get("HTTP_REFERER"),
+        "user_agent": environ.get("HTTP_USER_AGENT"),
+        "duration_ms": round((time.perf_counter() - mono) * 1000.0, 3),
+    }
+    if with_id:
+        fields["request_id"] = request_id_of(req)
+    if style == "json":
+        line = json.dumps(fields, separators=(",", ":"))
+    else:
+        request_line = f"{fields['method']} {fields['target']} {fields['protocol']}"
+        parts = [
+            escape_field(fields["remote"] or "-"),
+            "-",
+            escape_field(fields["user"] or "-").replace(" ", "\\x20"),
+            _clf_time(wall),
+            f'"{escape_field(request_line)}"',
+            str(fields["status"]),
+            str(sent) if sent else "-",
+        ]
+        if style == "combined":
+            parts.append(f'"{escape_field(fields["referer"] or "-")}"')
+            parts.append(f'"{escape_field(fields["user_agent"] or "-")}"')
+        if with_id:
+            parts.append(f'"{escape_field(fields["request_id"] or "-")}"')
+        line = " ".join(parts)
+    log.info("%s", line, extra={"access": fields})

@@ -1,0 +1,183 @@
+"""The ``autovary`` tool: name in ``Vary`` the request headers the handler read.
+
+While the handler runs, ``req.headers`` and ``req.cookies`` are replaced by
+recording views; in before_finalize the names read are merged into ``Vary``
+(with whatever gzip, sessions or accept already put there). Headers that
+never select a representation (conditionals, body framing, Host) are
+ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import ItemsView, Iterator, KeysView, ValuesView
+from typing import Any
+
+import pegboard
+from pegboard.headers import RequestHeaders
+
+__all__ = ["DEFAULT_IGNORE", "AutovaryTool"]
+
+#: Request headers never added to Vary unless ``ignore`` is configured otherwise.
+DEFAULT_IGNORE = (
+    "Cache-Control",
+    "Connection",
+    "Content-Disposition",
+    "Content-Encoding",
+    "Content-Length",
+    "Content-Type",
+    "Expect",
+    "Host",
+    "If-Match",
+    "If-Modified-Since",
+    "If-None-Match",
+    "If-Range",
+    "If-Unmodified-Since",
+    "Pragma",
+    "Range",
+    "TE",
+    "Transfer-Encoding",
+    "Upgrade",
+)
+
+
+class _Recorder:
+    """The header names read while ``recording`` is on, lower-case -> as first written."""
+
+    __slots__ = ("read", "recording")
+
+    def __init__(self) -> None:
+        self.read: dict[str, str] = {}
+        self.recording = False
+
+    def note(self, name: str) -> None:
+        if self.recording:
+            display = "-".join(part.capitalize() for part in name.replace("_", "-").split("-"))
+            self.read.setdefault(display.lower(), display)
+
+
+class _RecordingHeaders(RequestHeaders):
+    """Request headers that tell the recorder about every lookup by name.
+
+    Iterating over all headers (logging them, say) is not recorded.
+    """
+
+    __slots__ = ("_recorder",)
+
+    def __init__(self, environ: dict[str, Any], recorder: _Recorder) -> None:
+        super().__init__(environ)
+        self._recorder = recorder
+
+    def __getitem__(self, name: str) -> str:
+        self._recorder.note(name)
+        return super().__getitem__(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self._recorder.note(name)
+        return super().get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        if isinstance(name, str):
+            self._recorder.note(name)
+        return super().__contains__(name)
+
+    def items(self) -> ItemsView[str, str]:
+        return {name: RequestHeaders.__getitem__(self, name) for name in self}.items()
+
+    def values(self) -> ValuesView[str]:
+        return {name: RequestHeaders.__getitem__(self, name) for name in self}.values()
+
+
+class _RecordingCookies(dict[str, str]):
+    """The request's cookies; any read notes ``Cookie``."""
+
+    def __init__(self, cookies: dict[str, str], recorder: _Recorder) -> None:
+        super().__init__(cookies)
+        self._recorder = recorder
+
+    def __getitem__(self, name: str) -> str:
+        self._recorder.note("Cookie")
+        return super().__getitem__(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self._recorder.note("Cookie")
+        return super().get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        self._recorder.note("Cookie")
+        return super().__contains__(name)
+
+    def __iter__(self) -> Iterator[str]:
+        self._recorder.note("Cookie")
+        return super().__iter__()
+
+    def keys(self) -> KeysView[str]:  # type: ignore[override]
+        self._recorder.note("Cookie")
+        return super().keys()
+
+    def items(self) -> ItemsView[str, str]:  # type: ignore[override]
+        self._recorder.note("Cookie")
+        return super().items()
+
+    def values(self) -> ValuesView[str]:  # type: ignore[override]
+        self._recorder.note("Cookie")
+        return super().values()
+
+
+def _install(req: pegboard.Request, recorder: _Recorder) -> None:
+    """Put recording views in place of ``req.headers`` and ``req.cookies``.
+
+    ``req.headers`` has a public setter for this; ``req.cookies`` has none, so
+    the request's private ``_cookies`` slot is set here, the only place in
+    the package that touches a private attribute of the core.
+    """
+    cookies = req.cookies
+    req.headers = _RecordingHeaders(req.environ, recorder)
+    req._cookies = _RecordingCookies(cookies, recorder)
+
+
+class AutovaryTool(pegboard.Tool):
+    """Add to ``Vary`` every request header (and ``Cookie``) the handler read.
+
+    Only reads made while the handler runs count; a generator that reads
+    headers while the body streams is not seen (the headers are already sent
+    by then). ``ignore`` replaces the default list of headers never added.
+    """
+
+    points = ("before_handler", "before_finalize")
+
+    def __init__(self) -> None:
+        super().__init__("autovary", point="before_finalize", priority=85)
+
+    def attach(  # type: ignore[override]  # the options are the schema
+        self, plan: pegboard.PlanBuilder, ignore: list[str] | None = None
+    ) -> None:
+        skipped = frozenset(h.lower() for h in (DEFAULT_IGNORE if ignore is None else ignore))
+        plan.add("before_handler", _record, 5)
+        plan.add("before_finalize", _add_vary, self.priority, ignore=skipped)
+
+
+def _record(req: pegboard.Request, resp: pegboard.Response) -> None:
+    handler = req.handler
+    if handler is None:
+        return
+    recorder = _Recorder()
+    _install(req, recorder)
+    req.__dict__["autovary_read"] = recorder.read
+
+    def recorded(req: pegboard.Request, resp: pegboard.Response, **params: Any) -> Any:
+        recorder.recording = True
+        try:
+            return handler(req, resp, **params)
+        finally:
+            recorder.recording = False
+
+    req.handler = recorded
+
+
+def _add_vary(req: pegboard.Request, resp: pegboard.Response, ignore: frozenset[str]) -> None:
+    read: dict[str, str] | None = req.__dict__.get("autovary_read")
+    if not read:
+        return
+    names = [display for lower, display in read.items() if lower not in ignore]
+    if names:
+        resp.headers.add_vary(*names)
