@@ -83,7 +83,7 @@ class EncodeTool(pegboard.Tool):
     points = ("before_finalize",)
 
     def __init__(self) -> None:
-        super().__init__("encode", point="before_finalize", priority=75)
+        super().__init__("encode", point="before_finalize", priority=65)
 
     def check(self, options: dict[str, Any], section: str) -> None:
         values = with_defaults(self, options)
