@@ -154,6 +154,7 @@ def test_head_of_a_stream_sends_no_body_and_closes_it(make_app, make_client):
     result = make_client(app).head("/s")
     assert result.body == b""
     assert closed == [True]
+    assert "Content-Length" not in result.headers  # the length of a stream is unknown
 
 
 def test_route_twice_is_an_error(make_app):

@@ -309,7 +309,7 @@ class App:
 
     def _compile(self, merged: Mapping[str, Any], label: str) -> Plan:
         """Turn merged config into a Plan: tools attached, hooks sorted, settings read."""
-        builder = PlanBuilder()
+        builder = PlanBuilder(label, self.config.base_dir)
         tool_options: dict[str, dict[str, Any]] = {}
         for key, value in merged.items():
             if key.startswith("tools."):
@@ -438,7 +438,10 @@ class App:
         req.route = route
         req.process_request_body = plan.process_request_body
         self._process(req, resp)
-        return self._finish(req, resp, environ, start_response)
+        result = self._finish(req, resp, environ, start_response)
+        if type(result) is list:
+            current.set(None)  # a streamed body keeps the context until close()
+        return result
 
     def _call_mounted(
         self,
@@ -532,10 +535,12 @@ class App:
         headers = resp.headers
         stream = resp.stream
         head = req.method == "HEAD"
+        unknown_length = False
         if stream is not None:
             if status in _NO_BODY or head:
                 resp.set_body(None)  # closes the stream
                 stream = None
+                unknown_length = "content-length" not in headers._items
             else:
                 wrapper = environ.get("wsgi.file_wrapper")
                 end_hooks = req.plan.on_end_request
@@ -554,7 +559,7 @@ class App:
                 if status == 204:
                     items.pop("content-length", None)
         else:
-            if "content-length" not in items:
+            if "content-length" not in items and not unknown_length:
                 headers._set_trusted("content-length", "Content-Length", str(len(body)))
             if "content-type" not in items:
                 headers._set_trusted("content-type", "Content-Type", "text/html; charset=utf-8")
@@ -683,3 +688,4 @@ class _ResponseBody:
                 _log.exception(
                     "on_end_request hook failed for %s %s", self._req.method, self._req.path
                 )
+        current.set(None)

@@ -8,7 +8,8 @@ from typing import Any
 __all__ = ["current", "request", "response"]
 
 #: PERF: one ContextVar holds the (request, response) pair, so a request costs one set().
-current: ContextVar[tuple[Any, Any]] = ContextVar("pegboard.current")
+#: None once a request is over, so the proxies never show a finished request.
+current: ContextVar[tuple[Any, Any] | None] = ContextVar("pegboard.current", default=None)
 
 
 class _Proxy:
@@ -21,12 +22,12 @@ class _Proxy:
         object.__setattr__(self, "_name", name)
 
     def _get(self) -> Any:
-        try:
-            return current.get()[self._index]
-        except LookupError:
+        pair = current.get()
+        if pair is None:
             raise RuntimeError(
                 f"pegboard.{self._name} is only available while a request is handled"
-            ) from None
+            )
+        return pair[self._index]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._get(), name)
@@ -38,17 +39,11 @@ class _Proxy:
         delattr(self._get(), name)
 
     def __bool__(self) -> bool:
-        try:
-            current.get()
-        except LookupError:
-            return False
-        return True
+        return current.get() is not None
 
     def __repr__(self) -> str:
-        try:
-            return repr(current.get()[self._index])
-        except LookupError:
-            return f"<unbound pegboard.{self._name}>"
+        pair = current.get()
+        return repr(pair[self._index]) if pair is not None else f"<unbound pegboard.{self._name}>"
 
 
 request: Any = _Proxy(0, "request")

@@ -127,7 +127,11 @@ class PlanBuilder:
     ``plan.add(point, callback, priority, failsafe, **options)``.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, label: str = "", base_dir: Any = None) -> None:
+        #: the route or config section being compiled, for error messages
+        self.label = label
+        #: the folder of the config file (a Path), for relative paths in options
+        self.base_dir = base_dir
         self._hooks: dict[str, list[Hook]] = {point: [] for point in HOOKPOINTS}
         self._tool: str | None = None
         self._tool_point: str | None = None
