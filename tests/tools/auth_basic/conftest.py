@@ -6,8 +6,9 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
-import pegboard_auth_basic
 import pytest
+
+import pegboard_auth_basic
 
 
 def basic_header(username: str | bytes, password: str | bytes, encoding: str = "utf-8") -> str:

@@ -6,10 +6,10 @@ import base64
 import unicodedata
 from importlib.metadata import entry_points
 
-import pegboard_auth_basic
 import pytest
 
 import pegboard
+import pegboard_auth_basic
 
 CHALLENGE = 'Basic realm="shop", charset="UTF-8"'
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 
-import pegboard_auth_basic
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pegboard_auth_basic.credentials import MalformedCredentials, parse_basic_token
 
+import pegboard_auth_basic
 from pegboard.app import App
 from pegboard.testing import Client
+from pegboard_auth_basic.credentials import MalformedCredentials, parse_basic_token
 
 # WSGI servers hand header bytes over as Latin-1 characters.
 latin1_text = st.text(st.characters(min_codepoint=0, max_codepoint=255), max_size=80)

@@ -6,12 +6,12 @@ import os
 import time
 
 import bcrypt
-import pegboard_auth_basic
 import pytest
-from pegboard_auth_basic import HtpasswdFile, apr1_hash
-from pegboard_auth_basic.verify_cache import VerifiedCache
 
 import pegboard
+import pegboard_auth_basic
+from pegboard_auth_basic import HtpasswdFile, apr1_hash
+from pegboard_auth_basic.verify_cache import VerifiedCache
 
 # Made with `openssl passwd -apr1 -salt SALT PASSWORD` (OpenSSL 3.0).
 APR1_VECTORS = [

@@ -6,11 +6,11 @@ import shutil
 import subprocess
 
 import bcrypt
-import pegboard_auth_basic
 import pytest
 import requests
 from requests.auth import HTTPBasicAuth
 
+import pegboard_auth_basic
 from pegboard import App
 from pegboard.testing.live import LiveServer
 

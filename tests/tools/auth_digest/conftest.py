@@ -14,9 +14,10 @@ from typing import Any
 from urllib.parse import quote
 from urllib.request import parse_http_list, parse_keqv_list
 
+import pytest
+
 import pegboard_auth_basic
 import pegboard_auth_digest
-import pytest
 
 KEY = "test-key-0123456789abcdef"
 HASHES = {"MD5": "md5", "SHA-256": "sha256", "SHA-512-256": "sha512_256"}

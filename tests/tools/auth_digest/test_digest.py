@@ -7,9 +7,9 @@ import hashlib
 import html
 
 import pytest
-from pegboard_auth_digest import nonces
 
 import pegboard
+from pegboard_auth_digest import nonces
 
 from .conftest import DigestClient, digest_challenges, parse_challenge
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import pegboard_auth_basic
-import pegboard_auth_digest
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pegboard_auth_digest import MalformedHeader, parse_credentials
-from pegboard_auth_digest.header import parse_auth_params
 
+import pegboard_auth_basic
+import pegboard_auth_digest
 from pegboard.app import App
 from pegboard.testing import Client
+from pegboard_auth_digest import MalformedHeader, parse_credentials
+from pegboard_auth_digest.header import parse_auth_params
 
 from .conftest import KEY, DigestClient, digest_challenges
 

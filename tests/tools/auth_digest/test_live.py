@@ -6,11 +6,11 @@ import shutil
 import subprocess
 
 import httpx
-import pegboard_auth_digest
 import pytest
 import requests
 from requests.auth import HTTPDigestAuth
 
+import pegboard_auth_digest
 from pegboard import App
 from pegboard.testing.live import LiveServer
 

@@ -8,6 +8,7 @@ password must equal the published one.
 from __future__ import annotations
 
 import pytest
+
 from pegboard_auth_digest import ALGORITHMS, parse_credentials, request_digest
 from pegboard_auth_digest.algorithms import password_ha1
 

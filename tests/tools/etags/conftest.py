@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pegboard_etags
 import pytest
+
+import pegboard_etags
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from pegboard_etags import http_date
 
 MODIFIED = dt.datetime(2024, 5, 1, 12, 0, 0, tzinfo=dt.UTC)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from pegboard_etags import validator
 
 import pegboard
+from pegboard_etags import validator
 
 
 @pytest.fixture

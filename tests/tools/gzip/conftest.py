@@ -10,11 +10,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import brotli
+import pytest
+import zstandard
+
 import pegboard_etags
 import pegboard_gzip
 import pegboard_json
-import pytest
-import zstandard
 
 # The tools these tests compose, registered from code: a broken or half-written
 # package elsewhere in the environment cannot change what these tests see.

@@ -9,14 +9,14 @@ import subprocess
 import threading
 
 import httpx
-import pegboard_etags
-import pegboard_gzip
-import pegboard_json
 import pytest
 import requests
 from urllib3.util.request import ACCEPT_ENCODING
 
 import pegboard
+import pegboard_etags
+import pegboard_gzip
+import pegboard_json
 from pegboard.testing import LiveServer
 
 DATA = {"numbers": list(range(400)), "note": "decoded by a real client"}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from pegboard_http.redirects import MAX_INTERNAL_REDIRECTS
 
 import pegboard
+from pegboard_http.redirects import MAX_INTERNAL_REDIRECTS
 
 
 def _site(make_app, config):

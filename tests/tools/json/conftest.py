@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pegboard_json
 import pytest
+
+import pegboard_json
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pegboard_static
 import pytest
 
 import pegboard
+import pegboard_static
 
 SECRET = b"OUTSIDE-THE-ROOT-7f3c"
 SIBLING_SECRET = b"SIBLING-FOLDER-91ab"

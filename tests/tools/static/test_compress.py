@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 import brotli
-import pegboard_static
 import pytest
 import zstandard
+
+import pegboard_static
 from pegboard_static.compress import add_command, compress_tree
 
 CSS = b"".join(b".rule-%d { margin: %dpx; padding: 0 }\n" % (i, i % 7) for i in range(400))

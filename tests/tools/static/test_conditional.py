@@ -6,8 +6,9 @@ import os
 import time
 from email.utils import formatdate, parsedate_to_datetime
 
-import pegboard_static
 import pytest
+
+import pegboard_static
 
 PATH = "/static/a.txt"
 

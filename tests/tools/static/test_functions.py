@@ -7,11 +7,11 @@ import io
 import os
 from urllib.parse import quote
 
-import pegboard_static
 import pytest
-from pegboard_static import serve_download, serve_file, serve_fileobj
 
 import pegboard
+import pegboard_static
+from pegboard_static import serve_download, serve_file, serve_fileobj
 
 
 @pytest.fixture

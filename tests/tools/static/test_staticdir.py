@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pegboard_static
 import pytest
 
 import pegboard
+import pegboard_static
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,9 @@ import os
 import tracemalloc
 from wsgiref.util import FileWrapper, setup_testing_defaults
 
-import pegboard_static
 import pytest
+
+import pegboard_static
 
 
 def _open_fds() -> int:

@@ -37,11 +37,10 @@ LEVEL = 5
 
 
 def pegboard_app() -> WSGIApp:
+    import pegboard
     import pegboard_etags
     import pegboard_gzip
     import pegboard_json
-
-    import pegboard
 
     app = pegboard.App(
         {

@@ -48,9 +48,8 @@ def _not_found(environ: dict[str, Any], start_response: Callable[..., Any]) -> I
 def build_app(name: str, folder: str) -> Any:
     """The WSGI app ``name`` serving ``folder`` under /static/."""
     if name == "pegboard":
-        import pegboard_static
-
         import pegboard
+        import pegboard_static
 
         app = pegboard.App(
             {"/static": {"tools.staticdir.on": True, "tools.staticdir.dir": folder}},
