@@ -17,6 +17,7 @@ binary (Debian: ``apt-get install wrk``). POSIX only (gunicorn, SIGTERM).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -235,10 +236,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     # Reap stray children of the group, if any were left (never outside our group).
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _wrk(args: argparse.Namespace, port: int, duration: str) -> str:
@@ -261,30 +260,29 @@ def bench(server: Server, args: argparse.Namespace) -> Result:
     result = Result(server)
     port = _free_port()
     argv = [a.replace("{port}", str(port)) for a in server.argv]
-    log = tempfile.TemporaryFile()  # server output, shown only if it fails
-    proc = subprocess.Popen(
-        argv, cwd=HERE, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    try:
-        _wait_ready(port, proc, time.monotonic() + 20)
-        if args.warmup:
-            _wrk(args, port, args.warmup)
-        for _ in range(args.rounds):
-            fig = parse_wrk(_wrk(args, port, args.duration))
-            result.rps.append(fig["rps"])
-            result.p50_ms.append(fig["p50_ms"])
-            result.p99_ms.append(fig["p99_ms"])
-            result.errors.append(int(fig["errors"]))
-            if args.verbose:
-                print(f"  {server.name}: {fig}", file=sys.stderr)
-    except Exception as exc:  # a broken server is reported, not fatal to the run
-        result.note = f"failed: {exc}"
-    finally:
-        _stop(proc)
-        if result.note:
-            log.seek(0)
-            sys.stderr.write(log.read().decode(errors="replace")[-2000:])
-        log.close()
+    with tempfile.TemporaryFile() as log:  # server output, shown only if it fails
+        proc = subprocess.Popen(
+            argv, cwd=HERE, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            _wait_ready(port, proc, time.monotonic() + 20)
+            if args.warmup:
+                _wrk(args, port, args.warmup)
+            for _ in range(args.rounds):
+                fig = parse_wrk(_wrk(args, port, args.duration))
+                result.rps.append(fig["rps"])
+                result.p50_ms.append(fig["p50_ms"])
+                result.p99_ms.append(fig["p99_ms"])
+                result.errors.append(int(fig["errors"]))
+                if args.verbose:
+                    print(f"  {server.name}: {fig}", file=sys.stderr)
+        except Exception as exc:  # a broken server is reported, not fatal to the run
+            result.note = f"failed: {exc}"
+        finally:
+            _stop(proc)
+            if result.note:
+                log.seek(0)
+                sys.stderr.write(log.read().decode(errors="replace")[-2000:])
     if proc.returncode not in (0, -signal.SIGTERM):
         result.note = (result.note + f" exit code {proc.returncode} on SIGTERM").strip()
     return result

@@ -1,12 +1,36 @@
-"""Server-side sessions for pegboard: RAM, file, Redis, Memcached, PostgreSQL."""
+"""Server-side sessions for pegboard: RAM, file, Redis, Memcached, PostgreSQL.
 
-from __future__ import annotations
+Switch it on per path with ``tools.sessions.on = true``; handlers use
+``req.session`` (or the :data:`session` proxy). Third-party stores subclass
+:class:`Storage` and register through the ``pegboard_sessions_storage_types``
+hook (see :mod:`pegboard_sessions.hookspecs`).
+"""
 
-from typing import Any
+from .errors import LockTimeout, StorageUnavailable
+from .ids import is_valid_id, new_id
+from .plugin import pegboard_add_hookspecs, pegboard_app_start, pegboard_app_stop, pegboard_tools
+from .proxy import session
+from .serializers import UnsafeSerializerWarning
+from .session import Session
+from .settings import SessionSettings, StorageConfig
+from .storage.base import LocalLocks, Storage
+from .tool import SessionsTool
 
-import pegboard
-
-
-@pegboard.hookimpl
-def pegboard_tools() -> list[Any]:
-    return []
+__all__ = [
+    "LocalLocks",
+    "LockTimeout",
+    "Session",
+    "SessionSettings",
+    "SessionsTool",
+    "Storage",
+    "StorageConfig",
+    "StorageUnavailable",
+    "UnsafeSerializerWarning",
+    "is_valid_id",
+    "new_id",
+    "pegboard_add_hookspecs",
+    "pegboard_app_start",
+    "pegboard_app_stop",
+    "pegboard_tools",
+    "session",
+]
