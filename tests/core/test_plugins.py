@@ -194,3 +194,20 @@ def test_tool_wheel_installed_with_pip_into_a_fresh_venv(tmp_path):
         [str(venv / "bin" / "pegboard"), "tools"], check=True, capture_output=True, text=True
     )
     assert "response_time  (pegboard-response-time 0.1.0)" in listing.stdout
+
+
+def test_app_plans_lists_every_compiled_plan_once(make_app):
+    class Res:
+        @pegboard.tools.response_time(header="X-Put")
+        def on_put(self, req, resp):
+            return ""
+
+        def on_get(self, req, resp):
+            return ""
+
+    app = make_app({"/": {"tools.response_time.on": True}, "/api": {"request.max_body_size": 7}})
+    app.route("/r", Res())
+    app.route("/users/{id}", lambda req, resp, id: id)
+    labels = sorted(plan.label for plan in app.plans())
+    assert labels == ["/", "/api", "route /r", "route /r", "route /users/{id}"]
+    assert {p.config.get("tools.response_time.header") for p in app.plans()} >= {"X-Put"}

@@ -192,6 +192,26 @@ class App:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def plans(self) -> list[Plan]:
+        """Every compiled plan of this app (routes, methods, config sections), once each.
+
+        Tools use it at start-up to open what their configured options need
+        (a store per distinct backend URL, say).
+        """
+        if not self._compiled:
+            self.compile()
+        seen: dict[int, Plan] = {}
+        candidates: list[Plan] = list(self._section_plans.values())
+        for route in self.router.routes():
+            candidates.append(route.default_plan)
+            candidates.extend(route.plans.values())
+            for default, per_method in route.section_plans.values():
+                candidates.append(default)
+                candidates.extend(per_method.values())
+        for plan in candidates:
+            seen.setdefault(id(plan), plan)
+        return list(seen.values())
+
     # -- config validation and plan compilation (start-up only) ----------------
 
     def _validate_globals(self) -> None:

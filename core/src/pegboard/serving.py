@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import os
 import signal
 import sys
 import threading
@@ -59,12 +60,91 @@ def _on_signals(handler: Callable[[], None]) -> Iterator[None]:
 
 
 # -- granian: the default ------------------------------------------------------------
+#
+# Signals. granian's processes park their main thread in threading.Event.wait() and
+# count on SIGINT/SIGTERM waking it. The kernel may hand a signal to any other thread
+# instead (Rust runtime, request threads, watchers), and then the Python handler never
+# runs and the process hangs: with granian 2.8 that happens to most Ctrl-Cs, which hit
+# the parent and the workers at once. So in every granian process the two signals are
+# blocked in all threads and taken by one sigwait thread that calls granian's Python
+# handler. In a worker it waits until the main thread is parked (calling granian's
+# handler while the worker is still starting up can deadlock it), and while the parent
+# lives it obeys only the parent: a Ctrl-C, or a SIGTERM to the whole group (systemd),
+# reaches the parent too, which then stops its workers; a worker that left on its own
+# would be taken by the parent for a crash (exit code 1).
 
+_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+_SIGHUP: signal.Signals | None = getattr(signal, "SIGHUP", None)  # granian: reload workers
+_PARK_WAIT = 5.0  # seconds a worker's relay waits for the main thread to park
 _granian_apps: list[object] = []  # apps loaded in this granian worker process
 
 
+def _main_thread_parked() -> bool:
+    """Whether the main thread is blocked in a threading wait (granian's idle state)."""
+    frame = sys._current_frames().get(threading.main_thread().ident or -1)
+    return frame is not None and frame.f_code is threading.Condition.wait.__code__
+
+
+def _wait_signal() -> tuple[signal.Signals, int | None]:
+    """Wait for SIGINT or SIGTERM (blocked); return it and the sender's pid if known."""
+    if hasattr(signal, "sigwaitinfo"):
+        info = signal.sigwaitinfo(_STOP_SIGNALS)
+        return signal.Signals(info.si_signo), info.si_pid
+    return signal.Signals(signal.sigwait(_STOP_SIGNALS)), None
+
+
+def _relay_stop_signals(*, worker: bool = False) -> Callable[[], None]:
+    """Route SIGINT/SIGTERM through a sigwait thread; return the function that undoes it.
+
+    Blocks the two signals in the calling thread (so in every thread it starts later)
+    and passes each one received to the Python handler installed after this call.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: nothing to do
+        return lambda: None
+    before = {sig: signal.getsignal(sig) for sig in _STOP_SIGNALS}
+    parent = os.getppid()
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    done = threading.Event()
+
+    def _ready(signum: signal.Signals, since: float) -> bool:
+        handler = signal.getsignal(signum)
+        if handler is before[signum] or not callable(handler):
+            return False  # the server has not installed its handler yet
+        return not worker or _main_thread_parked() or time.monotonic() - since > _PARK_WAIT
+
+    def _relay() -> None:
+        while True:
+            signum, sender = _wait_signal()
+            if worker and os.getppid() == parent:
+                # sender unknown (no sigwaitinfo, e.g. macOS): assume SIGTERM is the parent's
+                from_parent = sender == parent if sender is not None else signum == signal.SIGTERM
+                if not from_parent:
+                    continue
+            since = time.monotonic()
+            while not done.is_set() and not _ready(signum, since):
+                done.wait(0.01)
+            if done.is_set():
+                return
+            handler = signal.getsignal(signum)
+            if callable(handler):
+                handler(signum, None)
+
+    relay = threading.Thread(target=_relay, name="pegboard-signals", daemon=True)
+    relay.start()
+
+    def _undo() -> None:
+        done.set()
+        if relay.ident is not None and relay.is_alive():
+            signal.pthread_kill(relay.ident, signal.SIGTERM)  # wakes its sigwait only
+        relay.join(timeout=1)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+
+    return _undo
+
+
 def _granian_load(load_app: Callable[[], WSGIApp]) -> WSGIApp:
-    """Runs in each granian worker process: build the app and start it."""
+    """Runs in each granian worker process, before serving: build the app and start it."""
+    _relay_stop_signals(worker=True)  # for the life of the worker process
     app = load_app()
     _call_hook(app, "start")
     _granian_apps.append(app)
@@ -99,13 +179,22 @@ def _serve_granian(
         respawn_failed_workers=True,
         workers_kill_timeout=GRACE_SECONDS,
     )
-    # granian handles SIGINT/SIGTERM itself: the main process SIGTERMs the workers,
-    # which finish in-flight requests; _granian_worker then calls stop().
-    server.serve(
-        spawn_target=_granian_worker,
-        target_loader=partial(_granian_load, load_app),
-        wrap_loader=False,
-    )
+    # granian installs its own SIGINT/SIGTERM (and SIGHUP: reload) handlers: the parent
+    # SIGTERMs the workers, which finish in-flight requests; _granian_worker then calls
+    # stop(). Its handlers are put back as they were once it returns.
+    saved = {sig: signal.getsignal(sig) for sig in (*_STOP_SIGNALS, _SIGHUP) if sig}
+    undo_relay = _relay_stop_signals()
+    try:
+        server.serve(
+            spawn_target=_granian_worker,
+            target_loader=partial(_granian_load, load_app),
+            wrap_loader=False,
+        )
+    finally:
+        for sig, handler in saved.items():
+            if handler is not None:  # None: not set from Python, cannot be put back
+                signal.signal(sig, handler)
+        undo_relay()
 
 
 # -- waitress: pure Python fallback --------------------------------------------------
