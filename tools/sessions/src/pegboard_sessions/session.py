@@ -1,0 +1,357 @@
+"""The per-request session: a lazy, dict-like view of one record, and its lock."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterator, MutableMapping
+from typing import Any
+
+import pegboard
+
+from .errors import LockTimeout, StorageUnavailable
+from .ids import is_valid_id, new_id
+from .settings import SessionSettings
+from .storage.base import Storage
+from .stores import StoreHandle
+
+__all__ = ["Session"]
+
+_log = logging.getLogger("pegboard_sessions")
+
+_UNAVAILABLE = "The session store is unavailable; please try again shortly."
+
+
+def _unavailable(exc: StorageUnavailable) -> pegboard.HTTPError:
+    _log.warning("session store unavailable: %s", exc)
+    return pegboard.HTTPError(503, _UNAVAILABLE, headers={"Retry-After": "1"})
+
+
+class Session(MutableMapping[str, Any]):
+    """``req.session``: the session of one request, read from the store on first use.
+
+    Nothing touches the store until the handler reads or writes the session
+    (or ``locking = "early"``). With implicit locking, the first access locks
+    the session until the request ends. The record is written back in
+    ``before_finalize`` only if its data changed (nested changes included);
+    otherwise its idle expiry is renewed. An id the client sends that the
+    store does not know is never adopted: the session gets a fresh id.
+    """
+
+    __slots__ = (
+        "_adopted",
+        "_created",
+        "_data",
+        "_handle",
+        "_id",
+        "_lock_id",
+        "_lock_token",
+        "_release_attached",
+        "_req",
+        "_settings",
+        "_stored",
+        "_want_lock",
+    )
+
+    def __init__(
+        self, req: pegboard.Request, handle: StoreHandle, settings: SessionSettings
+    ) -> None:
+        self._req = req
+        self._handle = handle
+        self._settings = settings
+        self._data: dict[str, Any] | None = None
+        self._id: str | None = None
+        self._created = 0.0
+        #: the serialized record as read from (or last written to) the store
+        self._stored: bytes | None = None
+        #: the client's cookie named a record that existed
+        self._adopted = False
+        self._lock_id: str | None = None
+        self._lock_token: Any = None
+        self._want_lock = False
+        self._release_attached = False
+
+    # -- the mapping ---------------------------------------------------------------
+
+    def __getitem__(self, key: str) -> Any:
+        data = self._data
+        if data is None:
+            data = self._load()
+        return data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        data = self._data
+        if data is None:
+            data = self._load()
+        data[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        data = self._data
+        if data is None:
+            data = self._load()
+        del data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        data = self._data
+        if data is None:
+            data = self._load()
+        return iter(data)
+
+    def __len__(self) -> int:
+        data = self._data
+        if data is None:
+            data = self._load()
+        return len(data)
+
+    def __contains__(self, key: object) -> bool:
+        data = self._data
+        if data is None:
+            data = self._load()
+        return key in data
+
+    def get(self, key: str, default: Any = None) -> Any:
+        data = self._data
+        if data is None:
+            data = self._load()
+        return data.get(key, default)
+
+    def clear(self) -> None:
+        """Remove all data; an emptied session is deleted from the store at the end."""
+        data = self._data
+        if data is None:
+            data = self._load()
+        data.clear()
+
+    def __repr__(self) -> str:
+        state = "not loaded" if self._data is None else f"{len(self._data)} keys"
+        return f"<Session {state}>"
+
+    # -- identity and lifecycle ----------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        """The session id (loads the session: an unknown id from the client is replaced)."""
+        if self._data is None:
+            self._load()
+        assert self._id is not None
+        return self._id
+
+    def load(self) -> None:
+        """Read the session now (and lock it, unless locking is explicit); done lazily otherwise."""
+        if self._data is None:
+            self._load()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether this request has read the session from the store."""
+        return self._data is not None
+
+    @property
+    def locked(self) -> bool:
+        """Whether this request holds the session's lock."""
+        return self._lock_id is not None
+
+    def regenerate(self) -> None:
+        """Give the session a new id, keep its data, delete the record under the old id.
+
+        Call it when privileges change (at login) against session fixation.
+        The absolute lifetime (``max_age``) starts again with the new id.
+        """
+        if self._data is None:
+            self._load()
+        if self._stored is not None:
+            self._call(self._storage().delete, self._id, self._lock_token)
+        self._id = new_id()
+        self._stored = None
+        self._created = time.time()
+
+    def expire(self) -> None:
+        """End the session: delete its record and its cookie. Later writes start a new one."""
+        if self._data is None:
+            self._load()
+        if self._stored is not None:
+            self._call(self._storage().delete, self._id, self._lock_token)
+        self._id = new_id()
+        self._data = {}
+        self._stored = None
+        self._created = time.time()
+
+    def acquire_lock(self) -> None:
+        """Lock the session until :meth:`release_lock` or the end of the request.
+
+        For ``locking = "explicit"``; call it before reading the data you mean
+        to change. The lock is released at the end of the request in any case.
+        """
+        if self._lock_id is not None:
+            return
+        self._want_lock = True
+        if self._data is None:
+            self._load()
+        else:
+            assert self._id is not None
+            self._lock(self._storage(), self._id)
+
+    def release_lock(self) -> None:
+        """Release the lock now (the data is still saved at the end of the request)."""
+        lock_id, token = self._lock_id, self._lock_token
+        if lock_id is None:
+            return
+        self._lock_id = self._lock_token = None
+        self._want_lock = False
+        self._handle.storage.release_lock(lock_id, token)
+
+    # -- store access ------------------------------------------------------------------
+
+    def _storage(self) -> Storage:
+        try:
+            return self._handle.storage
+        except StorageUnavailable as exc:
+            raise _unavailable(exc) from None
+
+    def _call(self, method: Any, *args: Any) -> Any:
+        try:
+            return method(*args)
+        except StorageUnavailable as exc:
+            raise _unavailable(exc) from None
+
+    def _lock(self, storage: Storage, session_id: str, load: bool = False) -> bytes | None:
+        """Lock ``session_id`` (and read it in the same step if ``load``)."""
+        settings = self._settings
+        payload = None
+        try:
+            if load:
+                token, payload = storage.lock_and_load(
+                    session_id, settings.lock_timeout, settings.lock_lease
+                )
+            else:
+                token = storage.acquire_lock(session_id, settings.lock_timeout, settings.lock_lease)
+        except LockTimeout as exc:
+            _log.warning("%s", exc)
+            raise pegboard.HTTPError(
+                503,
+                f"This session is busy with another request (waited {settings.lock_timeout:g} s).",
+                headers={"Retry-After": "1"},
+            ) from None
+        except StorageUnavailable as exc:
+            raise _unavailable(exc) from None
+        self._lock_id, self._lock_token = session_id, token
+        if not self._release_attached:
+            # PERF: only requests that lock pay for an on_end_request hook.
+            self._req.attach_hook("on_end_request", _release_at_end, 50, True, session=self)
+            self._release_attached = True
+        return payload
+
+    def _load(self) -> dict[str, Any]:
+        if self._data is not None:
+            return self._data
+        settings = self._settings
+        storage = self._storage()
+        raw = self._req.cookies.get(settings.name)
+        data: dict[str, Any] | None = None
+        if raw is not None and is_valid_id(raw):
+            if settings.locking != "explicit" or self._want_lock:
+                payload = self._lock(storage, raw, load=True)
+            else:
+                payload = self._call(storage.load, raw, None)
+            record = self._decode(payload) if payload is not None else None
+            if record is not None:
+                created, data = record
+                if settings.max_age is not None and created + settings.max_age <= time.time():
+                    self._call(storage.delete, raw, self._lock_token)
+                    data = None
+                else:
+                    self._id, self._created, self._stored = raw, created, payload
+                    self._adopted = True
+            if data is None and self._lock_id is not None:
+                wanted = self._want_lock
+                self.release_lock()  # not adopted: nothing to protect under that id
+                self._want_lock = wanted
+        if data is None:
+            data = {}
+            self._id = new_id()
+            self._created = time.time()
+            if self._want_lock:
+                self._lock(storage, self._id)
+        self._data = data
+        return data
+
+    def _decode(self, payload: bytes) -> tuple[float, dict[str, Any]] | None:
+        try:
+            record = self._settings.serializer.loads(payload)
+        except Exception as exc:
+            _log.warning("dropping a session record that does not decode: %s", exc)
+            return None
+        if not isinstance(record, dict):
+            return None
+        created, data = record.get("c"), record.get("d")
+        if not isinstance(created, (int, float)) or not isinstance(data, dict):
+            return None
+        return float(created), data
+
+    def _ttl(self) -> float:
+        settings = self._settings
+        ttl = settings.timeout
+        if settings.max_age is not None:
+            ttl = min(ttl, self._created + settings.max_age - time.time())
+        return ttl
+
+    def save(self, resp: pegboard.Response) -> None:
+        """Write the session back if it was read; called by the tool in ``before_finalize``."""
+        data = self._data
+        if data is None:
+            return
+        resp.headers.add_vary("Cookie")
+        settings = self._settings
+        session_id = self._id
+        assert session_id is not None
+        storage = self._storage()
+        ttl = self._ttl()
+        if not data or ttl <= 0:
+            if self._stored is not None:
+                self._call(storage.delete, session_id, self._lock_token)
+                self._stored = None
+            if self._adopted:
+                resp.delete_cookie(settings.name, path=settings.path, domain=settings.domain)
+            return
+        # PERF: serializing and comparing bytes finds nested changes without deep copies.
+        payload = settings.serializer.dumps({"c": self._created, "d": data})
+        if payload != self._stored:
+            self._call(storage.save, session_id, payload, ttl, self._lock_token)
+            self._stored = payload
+        else:
+            self._call(storage.touch, session_id, ttl, self._lock_token)
+        if settings.persistent:
+            max_age = math.ceil(ttl)  # whole seconds, rounded up, in both attributes
+            resp.set_cookie(
+                settings.name,
+                session_id,
+                path=settings.path,
+                domain=settings.domain,
+                max_age=max_age,
+                expires=math.ceil(time.time()) + max_age,
+                secure=settings.secure,
+                httponly=settings.httponly,
+                samesite=settings.samesite,
+            )
+        elif session_id != self._req.cookies.get(settings.name):
+            resp.set_cookie(
+                settings.name,
+                session_id,
+                path=settings.path,
+                domain=settings.domain,
+                secure=settings.secure,
+                httponly=settings.httponly,
+                samesite=settings.samesite,
+            )
+
+    def _release_quietly(self) -> None:
+        try:
+            self.release_lock()
+        except Exception:
+            _log.exception("releasing a session lock failed")
+
+
+def _release_at_end(req: pegboard.Request, resp: pegboard.Response, session: Session) -> None:
+    """on_end_request, failsafe: the lock goes on every way out of the request."""
+    session._release_quietly()

@@ -1,0 +1,199 @@
+"""File storage: one file per session, written by atomic replace, locked with flock.
+
+A record is the file ``session-<id>`` in ``storage_path``; its modification
+time is the moment it expires (set with ``os.utime``), so touching a session
+rewrites no data. Writes go to a temporary file in the same directory that
+``os.replace`` moves over the record, so a process killed mid-write leaves
+either the old record or the new one, never half of one.
+
+The cross-process lock is ``flock`` on ``session-<id>.lock``, a file kept
+while its session lives (creating and unlinking one per request would cost
+more than the rest of the request). The cleanup thread removes it with the
+record, unlinking it while it holds the lock; a waiter that then wins the
+lock checks that the file it locked is still the one at the path, and tries
+again if not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import LockTimeout, StorageUnavailable
+from ..ids import is_valid_id
+from ..settings import StorageConfig
+from .base import Storage
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["FileStorage"]
+
+PREFIX = "session-"
+LOCK_SUFFIX = ".lock"
+TEMP_PREFIX = ".tmp-"
+#: A temporary file older than this (seconds) was left by a killed writer.
+STALE_TEMP_AGE = 3600.0
+_POLL_FIRST = 0.0005
+_POLL_MAX = 0.01
+
+
+class FileStorage(Storage):
+    """Sessions as files in ``storage_path`` (created with mode 0700 if missing)."""
+
+    def __init__(self, config: StorageConfig) -> None:
+        super().__init__(config)
+        assert config.storage_path is not None
+        self.directory = Path(config.storage_path)
+
+    @classmethod
+    def check_config(cls, config: StorageConfig) -> None:
+        if not config.storage_path:
+            raise ValueError(
+                "storage_path is required for storage_type 'file': the directory for the sessions"
+            )
+        if fcntl is None:  # pragma: no cover - Windows
+            raise ValueError("storage_type 'file' needs POSIX flock(), which this platform lacks")
+
+    def open(self) -> None:
+        # A directory that cannot be made is a 503 for the first request that needs it.
+        with contextlib.suppress(OSError):
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    def _path(self, session_id: str) -> str:
+        # Defence in depth: the tool validates ids before they get here.
+        if not is_valid_id(session_id):
+            raise ValueError("invalid session id")
+        return os.path.join(self.directory, PREFIX + session_id)
+
+    def load(self, session_id: str, lock: Any = None) -> bytes | None:
+        path = self._path(session_id)
+        try:
+            with open(path, "rb") as handle:
+                if os.fstat(handle.fileno()).st_mtime <= time.time():
+                    return None  # expired; the cleanup thread removes it
+                return handle.read()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StorageUnavailable(f"cannot read session file: {exc}") from exc
+
+    def save(self, session_id: str, payload: bytes, ttl: float, lock: Any = None) -> None:
+        path = self._path(session_id)
+        try:
+            fd, temp = tempfile.mkstemp(dir=self.directory, prefix=TEMP_PREFIX)
+        except OSError as exc:
+            raise StorageUnavailable(f"cannot write session file: {exc}") from exc
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+            now = time.time()
+            os.utime(temp, (now, now + ttl))
+            os.replace(temp, path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise StorageUnavailable(f"cannot write session file: {exc}") from exc
+
+    def touch(self, session_id: str, ttl: float, lock: Any = None) -> None:
+        now = time.time()
+        try:
+            os.utime(self._path(session_id), (now, now + ttl))
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise StorageUnavailable(f"cannot touch session file: {exc}") from exc
+
+    def delete(self, session_id: str, lock: Any = None) -> None:
+        try:
+            os.unlink(self._path(session_id))
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise StorageUnavailable(f"cannot delete session file: {exc}") from exc
+
+    def clean(self) -> None:
+        now = time.time()
+        try:
+            entries = list(os.scandir(self.directory))
+        except OSError:
+            return
+        for entry in entries:
+            name = entry.name
+            try:
+                if name.startswith(TEMP_PREFIX):
+                    if entry.stat().st_mtime < now - STALE_TEMP_AGE:
+                        os.unlink(entry.path)
+                elif name.startswith(PREFIX):
+                    session_id = name[len(PREFIX) :].removesuffix(LOCK_SUFFIX)
+                    if entry.stat().st_mtime <= now or name.endswith(LOCK_SUFFIX):
+                        self._remove_expired(session_id, now)
+            except OSError:
+                continue
+
+    def _remove_expired(self, session_id: str, now: float) -> None:
+        """Delete an expired record and its lock file, unless a request holds the lock."""
+        if not is_valid_id(session_id):
+            return
+        try:
+            token = self.acquire_lock(session_id, 0.0, 0.0)
+        except LockTimeout:
+            return  # in use: it will be saved or cleaned next time
+        try:
+            path = self._path(session_id)
+            try:
+                expired = os.stat(path).st_mtime <= now
+            except FileNotFoundError:
+                expired = True  # a lock file whose record is gone
+            if expired:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+                # Unlink while still locked, so that no one can lock this inode and
+                # believe it current (acquirers compare inodes).
+                os.unlink(path + LOCK_SUFFIX)
+        finally:
+            self.release_lock(session_id, token)
+
+    # -- locking ------------------------------------------------------------
+
+    def acquire_shared_lock(self, session_id: str, timeout: float, lease: float) -> Any:
+        path = self._path(session_id) + LOCK_SUFFIX
+        deadline = time.monotonic() + timeout
+        delay = _POLL_FIRST
+        fd = -1
+        try:
+            while True:
+                if fd < 0:
+                    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise LockTimeout(session_id, timeout) from None
+                    time.sleep(delay)
+                    delay = min(delay * 2, _POLL_MAX)
+                    continue
+                # We hold a lock on the file we opened; is it still the lock file?
+                try:
+                    current = os.stat(path).st_ino
+                except FileNotFoundError:
+                    current = -1
+                if current == os.fstat(fd).st_ino:
+                    locked, fd = fd, -1
+                    return locked
+                os.close(fd)  # the previous holder unlinked it: start over
+                fd = -1
+        except OSError as exc:
+            raise StorageUnavailable(f"cannot lock session file: {exc}") from exc
+        finally:
+            if fd >= 0:
+                os.close(fd)
+
+    def release_shared_lock(self, session_id: str, token: Any) -> None:
+        os.close(token)  # closing the descriptor releases the flock

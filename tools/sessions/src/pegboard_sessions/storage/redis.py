@@ -1,0 +1,243 @@
+"""Redis storage (redis-py): records with a TTL, a SET NX PX lock released by check-and-delete.
+
+``url`` accepts what redis-py's ``from_url`` does (``redis://``, ``rediss://``
+for TLS, ``unix://``) plus two forms of our own for the topologies redis-py
+supports through other classes:
+
+- ``redis+sentinel://[:password@]host:port[,host:port...]/service[/db]``
+  asks the Sentinels for the master of ``service`` (``rediss+sentinel://``
+  for TLS to the master);
+- ``redis+cluster://host:port[/]`` (or ``rediss+cluster://``) talks to a
+  Redis Cluster, discovering its nodes from that one.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from ..errors import LockTimeout, StorageUnavailable
+from ..settings import StorageConfig
+from .base import Storage
+
+__all__ = ["RedisStorage", "client_from_url"]
+
+_log = logging.getLogger("pegboard_sessions")
+
+_PLAIN_SCHEMES = ("redis", "rediss", "unix")
+_SENTINEL_SCHEMES = ("redis+sentinel", "rediss+sentinel")
+_CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
+#: Seconds between two attempts to take a lock held by another process.
+_LOCK_POLL = 0.002
+_UNLOCK = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('del', KEYS[1])
+end
+return 0
+"""
+
+
+def _ms(seconds: float) -> int:
+    return max(int(seconds * 1000), 1)
+
+
+def client_from_url(url: str, timeout: float, pool_size: int) -> Any:
+    """A redis-py client for ``url`` with connect and socket timeouts of ``timeout`` s.
+
+    A failed command is retried once, on a fresh connection, without backoff:
+    that hides a connection broken by a server restart and keeps a request on
+    an unreachable server to about two timeouts.
+    """
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    scheme = urlsplit(url).scheme.lower()
+    common: dict[str, Any] = {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 1),
+    }
+    if scheme in _PLAIN_SCHEMES:
+        return redis.Redis.from_url(url, max_connections=max(pool_size, 1) * 4, **common)
+    if scheme in _CLUSTER_SCHEMES:
+        from redis.cluster import RedisCluster
+
+        plain = url.replace("+cluster", "", 1)
+        return RedisCluster.from_url(plain, socket_timeout=timeout, socket_connect_timeout=timeout)
+    if scheme in _SENTINEL_SCHEMES:
+        from redis.sentinel import Sentinel
+
+        sentinels, service, db, password = parse_sentinel_url(url)
+        sentinel = Sentinel(  # type: ignore[no-untyped-call]
+            sentinels,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            sentinel_kwargs={"socket_timeout": timeout, "socket_connect_timeout": timeout},
+        )
+        return sentinel.master_for(  # type: ignore[no-untyped-call]
+            service, db=db, password=password, ssl=scheme.startswith("rediss"), **common
+        )
+    raise ValueError(f"unsupported Redis URL scheme {scheme!r}")
+
+
+def parse_sentinel_url(url: str) -> tuple[list[tuple[str, int]], str, int, str | None]:
+    """``redis+sentinel://:pw@h1:26379,h2:26379/mymaster/0``.
+
+    Returns (sentinel addresses, service name, db number, password).
+    """
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    password = None
+    if "@" in netloc:
+        userinfo, netloc = netloc.rsplit("@", 1)
+        password = unquote(userinfo.partition(":")[2]) or None
+    sentinels = []
+    for item in netloc.split(","):
+        host, _, port = item.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"url: a Sentinel address looks like host:port, not {item!r}")
+        sentinels.append((host.strip("[]"), int(port)))
+    path = [p for p in parts.path.split("/") if p]
+    if not path:
+        raise ValueError(
+            "url: a Sentinel URL names the service: redis+sentinel://host:26379/mymaster"
+        )
+    db = int(path[1]) if len(path) > 1 else 0
+    return sentinels, path[0], db, password
+
+
+class RedisStorage(Storage):
+    """Sessions as Redis strings ``<key_prefix>{<id>}`` that expire by PEXPIRE.
+
+    The id is a hash tag, so a session's record and its lock ``...:lock``
+    live in one Cluster slot and can share a pipeline.
+    """
+
+    expires_itself = True
+
+    def __init__(self, config: StorageConfig) -> None:
+        super().__init__(config)
+        self._client: Any = None
+        self._unlock: Any = None
+        self._prefix = config.key_prefix
+
+    @classmethod
+    def check_config(cls, config: StorageConfig) -> None:
+        if not config.url:
+            raise ValueError(
+                "url is required for storage_type 'redis', e.g. 'redis://127.0.0.1:6379/0'"
+            )
+        scheme = urlsplit(config.url).scheme.lower()
+        if scheme not in (*_PLAIN_SCHEMES, *_SENTINEL_SCHEMES, *_CLUSTER_SCHEMES):
+            raise ValueError(
+                f"url: the scheme {scheme!r} is not one of redis, rediss, unix, "
+                "redis+sentinel, rediss+sentinel, redis+cluster, rediss+cluster"
+            )
+        if scheme in _SENTINEL_SCHEMES:
+            parse_sentinel_url(config.url)
+        try:
+            import redis  # noqa: F401
+        except ImportError:
+            raise ValueError(
+                "storage_type 'redis' needs redis-py: pip install 'pegboard-sessions[redis]'"
+            ) from None
+
+    def open(self) -> None:
+        client = client_from_url(
+            self.config.url or "", self.config.backend_timeout, self.config.pool_size
+        )
+        self._unlock = client.register_script(_UNLOCK)
+        self._client = client
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def _key(self, session_id: str) -> str:
+        return f"{self._prefix}{{{session_id}}}"
+
+    def _lock_key(self, session_id: str) -> str:
+        return f"{self._prefix}{{{session_id}}}:lock"
+
+    def _run(self, what: str, call: Callable[[Any], Any]) -> Any:
+        """``call(client)``, with redis-py's errors turned into StorageUnavailable."""
+        import redis
+
+        client = self._client
+        if client is None:
+            raise StorageUnavailable("the Redis session store is closed")
+        try:
+            return call(client)
+        except redis.RedisError as exc:
+            raise StorageUnavailable(f"Redis {what} failed: {exc}") from exc
+
+    def load(self, session_id: str, lock: Any = None) -> bytes | None:
+        value: bytes | None = self._run("GET", lambda c: c.get(self._key(session_id)))
+        return value
+
+    def save(self, session_id: str, payload: bytes, ttl: float, lock: Any = None) -> None:
+        self._run("SET", lambda c: c.set(self._key(session_id), payload, px=_ms(ttl)))
+
+    def touch(self, session_id: str, ttl: float, lock: Any = None) -> None:
+        self._run("PEXPIRE", lambda c: c.pexpire(self._key(session_id), _ms(ttl)))
+
+    def delete(self, session_id: str, lock: Any = None) -> None:
+        self._run("DEL", lambda c: c.delete(self._key(session_id)))
+
+    # -- locking: SET NX PX with a random token; release deletes only our own token (Lua) --
+
+    def lock_and_load(
+        self, session_id: str, timeout: float, lease: float
+    ) -> tuple[Any, bytes | None]:
+        # PERF: the lock and the read go in one pipeline, one round trip instead of two.
+        deadline = time.monotonic() + timeout
+        if not self.local_locks.acquire(session_id, timeout):
+            raise LockTimeout(session_id, timeout)
+        try:
+            token = secrets.token_hex(16)
+
+            def lock_and_get(client: Any) -> Any:
+                pipe = client.pipeline(transaction=False)
+                pipe.set(self._lock_key(session_id), token, nx=True, px=_ms(lease))
+                pipe.get(self._key(session_id))
+                return pipe.execute()
+
+            while True:
+                locked, payload = self._run("SET NX + GET", lock_and_get)
+                if locked:
+                    return token, payload
+                if time.monotonic() + _LOCK_POLL > deadline:
+                    raise LockTimeout(session_id, timeout)
+                time.sleep(_LOCK_POLL)
+        except BaseException:
+            self.local_locks.release(session_id)
+            raise
+
+    def acquire_shared_lock(self, session_id: str, timeout: float, lease: float) -> Any:
+        deadline = time.monotonic() + timeout
+        token = secrets.token_hex(16)
+        key = self._lock_key(session_id)
+        while not self._run("SET NX", lambda c: c.set(key, token, nx=True, px=_ms(lease))):
+            if time.monotonic() + _LOCK_POLL > deadline:
+                raise LockTimeout(session_id, timeout)
+            time.sleep(_LOCK_POLL)
+        return token
+
+    def release_shared_lock(self, session_id: str, token: Any) -> None:
+        key = self._lock_key(session_id)
+        try:
+            released = self._run(
+                "unlock", lambda c: self._unlock(keys=[key], args=[token], client=c)
+            )
+        except StorageUnavailable as exc:
+            # The lease frees it in the end; a server that is down holds no lock anyway.
+            _log.warning("could not release a session lock in Redis: %s", exc)
+            return
+        if not released:
+            _log.warning("a session lock expired before it was released; raise lock_lease")
