@@ -318,3 +318,34 @@ def test_context_proxy_outside_a_request(make_app, make_client):
         assert bool(pegboard.request) is False
         with pytest.raises(RuntimeError, match="only available while a request"):
             pegboard.request.path  # noqa: B018
+
+
+def test_one_request_hooks_keep_priority_order_and_failsafe(make_app, make_client):
+    log = []
+    app = make_app(
+        {
+            "/": {
+                "hooks.before_finalize": [
+                    Hook(_recorder(log, "p10"), 10),
+                    Hook(_recorder(log, "p50"), 50),
+                    Hook(_recorder(log, "p90"), 90),
+                ]
+            }
+        }
+    )
+
+    def boom(req, resp):
+        log.append("boom")
+        raise RuntimeError("x")
+
+    @app.route("/")
+    def index(req, resp):
+        req.attach_hook("before_finalize", _recorder(log, "extra50"), 50)
+        req.attach_hook("before_finalize", _recorder(log, "extra0"), 0)
+        req.attach_hook("before_finalize", boom, 60)
+        req.attach_hook("before_finalize", _recorder(log, "safe70"), 70, failsafe=True)
+
+    assert make_client(app).get("/").status == 500
+    assert log == ["extra0", "p10", "p50", "extra50", "boom", "safe70"]
+    route_plan = app.router.static["/"].default_plan
+    assert [h.priority for h in route_plan.hooks["before_finalize"]] == [10, 50, 90]

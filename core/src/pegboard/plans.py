@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -92,19 +93,21 @@ class Plan:
             raise ValueError(
                 f"unknown hookpoint {point!r}; expected one of {', '.join(HOOKPOINTS)}"
             )
+        # PERF: this runs per request (a session lock's release, say), so only the
+        # one hookpoint is rebuilt; every other tuple and mapping is shared.
+        ordered = self.hooks[point]
+        index = bisect.bisect_right(ordered, hook.priority, key=_priority)
+        new = object.__new__(Plan)
+        for name in _SHARED_SLOTS:
+            setattr(new, name, getattr(self, name))
         hooks = dict(self.hooks)
-        hooks[point] = _sorted((*hooks[point], hook))
-        return Plan(
-            hooks,
-            config=self.config,
-            tools=self.tools,
-            label=self.label,
-            max_body_size=self.max_body_size,
-            show_tracebacks=self.show_tracebacks,
-            process_request_body=self.process_request_body,
-            error_pages=self.error_pages,
-            response_headers=self.response_headers,
-        )
+        hooks[point] = (*ordered[:index], hook, *ordered[index:])
+        new.hooks = hooks
+        callbacks = getattr(self, point)
+        setattr(new, point, (*callbacks[:index], hook.bind(), *callbacks[index:]))
+        flags = self._failsafe[point]
+        new._failsafe = {**self._failsafe, point: (*flags[:index], hook.failsafe, *flags[index:])}
+        return new
 
     def describe(self) -> list[str]:
         """Human-readable lines: each hookpoint and its hooks in run order."""
@@ -113,6 +116,14 @@ class Plan:
             for hook in self.hooks[point]:
                 lines.append(f"{point:<22} {hook.describe()}")
         return lines
+
+
+def _priority(hook: Hook) -> int:
+    return hook.priority
+
+
+# Everything with_hook() shares with the plan it copies: settings and other hookpoints.
+_SHARED_SLOTS = tuple(name for name in Plan.__slots__ if name not in ("hooks", "_failsafe"))
 
 
 def _sorted(hooks: tuple[Hook, ...]) -> tuple[Hook, ...]:

@@ -20,6 +20,7 @@ import signal
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -61,90 +62,126 @@ def _on_signals(handler: Callable[[], None]) -> Iterator[None]:
 
 # -- granian: the default ------------------------------------------------------------
 #
-# Signals. granian's processes park their main thread in threading.Event.wait() and
-# count on SIGINT/SIGTERM waking it. The kernel may hand a signal to any other thread
-# instead (Rust runtime, request threads, watchers), and then the Python handler never
-# runs and the process hangs: with granian 2.8 that happens to most Ctrl-Cs, which hit
-# the parent and the workers at once. So in every granian process the two signals are
-# blocked in all threads and taken by one sigwait thread that calls granian's Python
-# handler. In a worker it waits until the main thread is parked (calling granian's
-# handler while the worker is still starting up can deadlock it), and while the parent
-# lives it obeys only the parent: a Ctrl-C, or a SIGTERM to the whole group (systemd),
-# reaches the parent too, which then stops its workers; a worker that left on its own
-# would be taken by the parent for a crash (exit code 1).
+# Signals. granian parks the main thread of each of its processes in a wait and counts
+# on SIGINT/SIGTERM interrupting it, since Python runs signal handlers in the main
+# thread only. But the kernel may hand the signal to any thread that does not block it
+# (Rust runtime, request threads, watchers): the handler is then left pending and the
+# process hangs. With granian 2.8 that happens to most Ctrl-Cs, which hit the parent
+# and the workers at once. And the parent's handlers call threading.Event.set(), which
+# deadlocks when a second signal lands while the first handler holds the event's lock.
+# So every granian process gets a _Doorbell: the C-level handler writes the signal's
+# number to a pipe (signal.set_wakeup_fd) and a small thread reads it.
+# - Parent: its signal-context handlers do nothing; the doorbell thread runs granian's
+#   real ones (safe off the main thread: they set flags and an Event).
+# - Worker: the doorbell thread interrupts the main thread (pthread_kill of _POKE) so
+#   granian's handler runs there; a stop signal that comes before granian has installed
+#   its handlers is kept and passed on once it has; SIGINT is dropped while the parent
+#   lives (a Ctrl-C reaches the parent too, which stops its workers; a worker leaving
+#   on its own would be reported by the parent as a crash, exit code 1).
 
-_STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _SIGHUP: signal.Signals | None = getattr(signal, "SIGHUP", None)  # granian: reload workers
-_PARK_WAIT = 5.0  # seconds a worker's relay waits for the main thread to park
+_POKE: signal.Signals | None = getattr(signal, "SIGURG", None)  # ignored by default
 _granian_apps: list[object] = []  # apps loaded in this granian worker process
 
 
-def _main_thread_parked() -> bool:
-    """Whether the main thread is blocked in a threading wait (granian's idle state)."""
-    frame = sys._current_frames().get(threading.main_thread().ident or -1)
-    return frame is not None and frame.f_code is threading.Condition.wait.__code__
+class _Doorbell:
+    """Hands each signal that has a Python handler to ``on_signal`` in a thread of its own.
 
-
-def _wait_signal() -> tuple[signal.Signals, int | None]:
-    """Wait for SIGINT or SIGTERM (blocked); return it and the sender's pid if known."""
-    if hasattr(signal, "sigwaitinfo"):
-        info = signal.sigwaitinfo(_STOP_SIGNALS)
-        return signal.Signals(info.si_signo), info.si_pid
-    return signal.Signals(signal.sigwait(_STOP_SIGNALS)), None
-
-
-def _relay_stop_signals(*, worker: bool = False) -> Callable[[], None]:
-    """Route SIGINT/SIGTERM through a sigwait thread; return the function that undoes it.
-
-    Blocks the two signals in the calling thread (so in every thread it starts later)
-    and passes each one received to the Python handler installed after this call.
+    By default (no ``on_signal``) a stop signal interrupts the main thread, so that its
+    handler runs at once. Create and close it in the main thread; POSIX only.
     """
-    if not hasattr(signal, "pthread_sigmask"):  # Windows: nothing to do
-        return lambda: None
-    before = {sig: signal.getsignal(sig) for sig in _STOP_SIGNALS}
+
+    def __init__(self, on_signal: Callable[[int], None] | None = None) -> None:
+        assert _POKE is not None
+        self._on_signal = on_signal or self._ring_on_stop
+        self._main = threading.main_thread().ident or 0
+        self._tasks: deque[Callable[[], None]] = deque()
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+        self._old_fd = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
+        self._old_poke = signal.signal(_POKE, self._run_tasks)
+        self._thread = threading.Thread(target=self._watch, name="pegboard-signals", daemon=True)
+        self._thread.start()
+
+    def _run_tasks(self, signum: int, frame: FrameType | None) -> None:
+        while self._tasks:
+            self._tasks.popleft()()
+
+    def _watch(self) -> None:
+        while data := os.read(self._read, 512):
+            for signum in data:
+                if signum != _POKE:
+                    self._on_signal(signum)
+
+    def _ring_on_stop(self, signum: int) -> None:
+        if signum in _STOP_SIGNALS:
+            self.ring()
+
+    def ring(self, task: Callable[[], None] | None = None) -> None:
+        """Interrupt the main thread so its pending handlers run (and ``task``, if given)."""
+        if task is not None:
+            self._tasks.append(task)
+        assert _POKE is not None
+        signal.pthread_kill(self._main, _POKE)
+
+    def close(self) -> None:
+        assert _POKE is not None
+        signal.set_wakeup_fd(self._old_fd)
+        signal.signal(_POKE, self._old_poke)
+        os.close(self._write)  # ends _watch, unless a child process still holds it
+        self._thread.join(timeout=1)
+        if not self._thread.is_alive():
+            os.close(self._read)
+
+
+def _doorbell(on_signal: Callable[[int], None] | None = None) -> _Doorbell | None:
+    """A doorbell for this process, or None where signals cannot be routed (Windows)."""
+    if _POKE is None or not hasattr(signal, "pthread_kill"):
+        return None
+    return _Doorbell(on_signal)
+
+
+def _granian_worker_signals() -> None:
+    """In a worker, before granian's handlers exist: see the comment above."""
+    bell = _doorbell()
+    if bell is None:
+        return
     parent = os.getppid()
-    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    done = threading.Event()
+    early: list[int] = []
 
-    def _ready(signum: signal.Signals, since: float) -> bool:
-        handler = signal.getsignal(signum)
-        if handler is before[signum] or not callable(handler):
-            return False  # the server has not installed its handler yet
-        return not worker or _main_thread_parked() or time.monotonic() - since > _PARK_WAIT
+    def _keep(signum: int, frame: FrameType | None) -> None:
+        early.append(signum)
 
-    def _relay() -> None:
-        while True:
-            signum, sender = _wait_signal()
-            if worker and os.getppid() == parent:
-                # sender unknown (no sigwaitinfo, e.g. macOS): assume SIGTERM is the parent's
-                from_parent = sender == parent if sender is not None else signum == signal.SIGTERM
-                if not from_parent:
-                    continue
-            since = time.monotonic()
-            while not done.is_set() and not _ready(signum, since):
-                done.wait(0.01)
-            if done.is_set():
+    def _adopt() -> None:  # main thread, once granian has installed its handlers
+        granian = {sig: signal.getsignal(sig) for sig in _STOP_SIGNALS}
+
+        def _filtered(signum: int, frame: FrameType | None) -> None:
+            if signum == signal.SIGINT and os.getppid() == parent:
                 return
-            handler = signal.getsignal(signum)
+            handler = granian[signal.Signals(signum)]
             if callable(handler):
-                handler(signum, None)
+                handler(signum, frame)
 
-    relay = threading.Thread(target=_relay, name="pegboard-signals", daemon=True)
-    relay.start()
+        for sig in _STOP_SIGNALS:
+            signal.signal(sig, _filtered)
+        while early:
+            _filtered(early.pop(0), None)
 
-    def _undo() -> None:
-        done.set()
-        if relay.ident is not None and relay.is_alive():
-            signal.pthread_kill(relay.ident, signal.SIGTERM)  # wakes its sigwait only
-        relay.join(timeout=1)
-        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+    def _await_granian() -> None:
+        deadline = time.monotonic() + 60
+        while signal.getsignal(signal.SIGTERM) is _keep and time.monotonic() < deadline:
+            time.sleep(0.01)
+        bell.ring(_adopt)
 
-    return _undo
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, _keep)
+    threading.Thread(target=_await_granian, name="pegboard-adopt", daemon=True).start()
 
 
 def _granian_load(load_app: Callable[[], WSGIApp]) -> WSGIApp:
     """Runs in each granian worker process, before serving: build the app and start it."""
-    _relay_stop_signals(worker=True)  # for the life of the worker process
+    _granian_worker_signals()
     app = load_app()
     _call_hook(app, "start")
     _granian_apps.append(app)
@@ -161,6 +198,10 @@ def _granian_worker(*args: Any, **kwargs: Any) -> None:
             _call_hook(_granian_apps.pop(), "stop")
 
 
+def _in_signal_context(self: object, *args: object) -> None:
+    """Stands in for granian's parent signal handlers: the doorbell thread runs them."""
+
+
 def _serve_granian(
     load_app: Callable[[], WSGIApp], host: str, port: int, workers: int, threads: int
 ) -> None:
@@ -169,7 +210,14 @@ def _serve_granian(
     if sys.platform == "win32" and workers > 1:
         _log.warning("granian runs a single worker on Windows; ignoring workers=%d", workers)
         workers = 1
-    server = mp.MPServer(
+    base = mp.MPServer
+    routed = _POKE is not None and hasattr(signal, "pthread_kill")
+    quiet = {
+        "signal_handler_interrupt": _in_signal_context,
+        "signal_handler_reload": _in_signal_context,
+    }
+    server_class = type("PegboardGranian", (base,), quiet) if routed else base
+    server = server_class(
         target="pegboard",  # a label only: the app comes from target_loader
         address=host,
         port=port,
@@ -179,11 +227,17 @@ def _serve_granian(
         respawn_failed_workers=True,
         workers_kill_timeout=GRACE_SECONDS,
     )
-    # granian installs its own SIGINT/SIGTERM (and SIGHUP: reload) handlers: the parent
-    # SIGTERMs the workers, which finish in-flight requests; _granian_worker then calls
-    # stop(). Its handlers are put back as they were once it returns.
+
+    def _on_signal(signum: int) -> None:  # doorbell thread
+        if signum in _STOP_SIGNALS:
+            base.signal_handler_interrupt(server)
+        elif signum == _SIGHUP:
+            base.signal_handler_reload(server)
+
+    # granian installs its own SIGINT/SIGTERM/SIGHUP handlers (and leaves them): the
+    # parent SIGTERMs the workers, which finish in-flight requests, then stop() runs.
     saved = {sig: signal.getsignal(sig) for sig in (*_STOP_SIGNALS, _SIGHUP) if sig}
-    undo_relay = _relay_stop_signals()
+    bell = _doorbell(_on_signal) if routed else None
     try:
         server.serve(
             spawn_target=_granian_worker,
@@ -194,7 +248,8 @@ def _serve_granian(
         for sig, handler in saved.items():
             if handler is not None:  # None: not set from Python, cannot be put back
                 signal.signal(sig, handler)
-        undo_relay()
+        if bell is not None:
+            bell.close()
 
 
 # -- waitress: pure Python fallback --------------------------------------------------
