@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from dataclasses import dataclass
 from email.utils import format_datetime
@@ -35,6 +36,12 @@ def parse_cookie_header(header: str) -> dict[str, str]:
             value = value[1:-1]
         cookies[name] = value
     return cookies
+
+
+@functools.lru_cache(maxsize=64)
+def _http_date(seconds: int) -> str:
+    # PERF: cookies renewed on every response share the same few seconds.
+    return format_datetime(_dt.datetime.fromtimestamp(seconds, tz=_dt.UTC), usegmt=True)
 
 
 @dataclass(slots=True)
@@ -82,11 +89,13 @@ class Cookie:
             parts.append(f"Max-Age={int(self.max_age)}")
         if self.expires is not None:
             when = self.expires
-            if not isinstance(when, _dt.datetime):
-                when = _dt.datetime.fromtimestamp(float(when), tz=_dt.UTC)
-            elif when.tzinfo is None:
-                when = when.replace(tzinfo=_dt.UTC)
-            parts.append("Expires=" + format_datetime(when.astimezone(_dt.UTC), usegmt=True))
+            if isinstance(when, _dt.datetime):
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=_dt.UTC)
+                seconds = int(when.timestamp())
+            else:
+                seconds = int(when)
+            parts.append("Expires=" + _http_date(seconds))
         if self.secure:
             parts.append("Secure")
         if self.httponly:

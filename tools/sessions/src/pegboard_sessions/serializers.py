@@ -24,9 +24,13 @@ class Serializer:
     loads: Callable[[bytes], Any]
 
 
+# PERF: json.dumps() with non-default arguments builds a new encoder per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def _json_dumps(obj: Any) -> bytes:
     try:
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return _ENCODER.encode(obj).encode("utf-8")
     except (TypeError, ValueError) as exc:
         raise TypeError(f"session data cannot be stored as JSON: {exc}") from None
 
