@@ -9,23 +9,23 @@ every app in interleaved rounds, best round kept:
 - ``200 gzip``: ``Accept-Encoding: gzip``, a fresh compressed answer;
 - ``304``: the same with ``If-None-Match`` set to the tag of that answer.
 
-    python tools/gzip/bench/transforms.py [--requests N] [--rounds R]
+    python bench/transforms.py [--requests N] [--rounds R]
 
 Needs cherrypy, flask and flask-compress (the dev group) besides pegboard.
+bench/run.py's tool-stack scenario adds a session to this; this script keeps
+the 304 case, which the suite does not time.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
-import io
 import json
-import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
+import replay
+from replay import WSGIApp
 
 PAYLOAD = {
     "items": [
@@ -34,6 +34,10 @@ PAYLOAD = {
     ]
 }
 LEVEL = 5
+
+
+def _environ(**headers: str) -> dict[str, Any]:
+    return replay.make_environ("/data", accept_encoding="gzip", **headers)
 
 
 def pegboard_app() -> WSGIApp:
@@ -110,73 +114,28 @@ FRAMEWORKS: dict[str, Callable[[], WSGIApp]] = {
 }
 
 
-def make_environ(**headers: str) -> dict[str, Any]:
-    environ = {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": "/data",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": "localhost",
-        "HTTP_ACCEPT": "*/*",
-        "HTTP_ACCEPT_ENCODING": "gzip",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-    environ.update({f"HTTP_{k.upper()}": v for k, v in headers.items()})
-    return environ
-
-
 def call(app: WSGIApp, environ: dict[str, Any]) -> tuple[str, dict[str, str], bytes]:
-    captured: list[Any] = []
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-        captured.append((status, {name.title(): value for name, value in headers}))
-
-    result = app(environ, start_response)
-    body = b"".join(result)
-    close = getattr(result, "close", None)
-    if close is not None:
-        close()
-    return captured[0][0], captured[0][1], body
+    answer = replay.call(app, environ)
+    return answer.status, answer.headers, answer.body
 
 
 def prepare(app: WSGIApp) -> dict[str, dict[str, Any]]:
     """Check the app answers as the others do; return the two environs to replay."""
-    status, headers, body = call(app, make_environ())
+    status, headers, body = call(app, _environ())
     assert status.startswith("200"), status
     assert headers.get("Content-Encoding") == "gzip", headers
     assert "Accept-Encoding" in headers.get("Vary", ""), headers
     assert json.loads(gzip.decompress(body)) == PAYLOAD
     etag = headers["Etag"]
-    revalidate = make_environ(if_none_match=etag)
+    revalidate = _environ(if_none_match=etag)
     status, headers, body = call(app, revalidate)
     assert status.startswith("304") and body == b"", status
-    return {"200 gzip": make_environ(), "304": revalidate}
+    return {"200 gzip": _environ(), "304": revalidate}
 
 
 def run_once(app: WSGIApp, base: dict[str, Any], requests: int) -> float:
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-        return None
-
-    start = time.perf_counter()
-    for _ in range(requests):
-        environ = base.copy()  # servers hand every request a fresh environ
-        result = app(environ, start_response)
-        for _chunk in result:
-            pass
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-    return (time.perf_counter() - start) / requests * 1e6
+    """Microseconds per request over ``requests`` replays of ``base``."""
+    return replay.replay(app, base, requests) / requests * 1e6
 
 
 def main() -> None:
