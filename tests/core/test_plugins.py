@@ -211,3 +211,23 @@ def test_app_plans_lists_every_compiled_plan_once(make_app):
     labels = sorted(plan.label for plan in app.plans())
     assert labels == ["/", "/api", "route /r", "route /r", "route /users/{id}"]
     assert {p.config.get("tools.response_time.header") for p in app.plans()} >= {"X-Put"}
+
+
+def test_check_plan_refuses_a_plan_at_compile_time(make_app):
+    class NeedsFriend(Tool):
+        def __init__(self):
+            super().__init__("needy", lambda req, resp: None)
+
+        def check_plan(self, plan):
+            if "response_time" not in plan.tools:
+                raise ConfigError(
+                    "needy needs response_time", section=plan.label, key="tools.needy.on"
+                )
+
+    app = make_app({"/": {"tools.response_time.on": True}, "/x": {"tools.needy.on": True}})
+    app.add_tool(NeedsFriend())
+    app.compile()  # fine: response_time is on for /x too
+    bad = make_app({"/x": {"tools.needy.on": True}})
+    bad.add_tool(NeedsFriend())
+    with pytest.raises(ConfigError, match=r"\[/x\] tools.needy.on: needy needs response_time"):
+        bad.compile()

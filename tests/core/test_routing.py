@@ -214,3 +214,16 @@ def test_mount_prefix_validation(make_app):
     for bad in ("", "/", "x", "/a/"):
         with pytest.raises(ValueError):
             app.mount(bad, _wsgi_echo)
+
+
+def test_a_late_route_with_bad_config_is_not_served(make_app, make_client):
+    app = make_app()
+    app.start()
+    for template in ("/late", "/late/{x}"):
+        with pytest.raises(ConfigError, match="unknown tool"):
+            app.route(template, lambda req, resp, **kw: "secret", config={"tools.nope.on": True})
+    client = make_client(app)
+    assert client.get("/late").status == 404
+    assert client.get("/late/1").status == 404
+    app.route("/late", lambda req, resp: "fixed")  # the template is free again
+    assert client.get("/late").text == "fixed"

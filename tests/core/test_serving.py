@@ -41,6 +41,8 @@ APP_MODULE = textwrap.dedent(
 
         def start(self):
             _mark("start")
+            if os.environ.get("PB_FAIL_START"):
+                raise RuntimeError("start failed on purpose")
 
         def stop(self):
             _mark("stop", str(self.inflight))
@@ -126,12 +128,12 @@ def run(tmp_path: Path) -> Iterator[object]:
     started: list[Running] = []
     (tmp_path / "pb_serving_app.py").write_text(APP_MODULE)
 
-    def _run(server: str, workers: int = 1) -> Running:
+    def _start(server: str, workers: int, env_extra: dict[str, str]) -> Running:
         marks = tmp_path / f"marks{len(started)}"
         marks.mkdir()
         log = tmp_path / f"serve{len(started)}.log"
         port = _free_port()
-        env = dict(os.environ, PB_MARKS=str(marks))
+        env = dict(os.environ, PB_MARKS=str(marks), **env_extra)
         env["PYTHONPATH"] = os.pathsep.join([str(CORE_SRC), str(tmp_path)])
         with log.open("wb") as out:
             proc = subprocess.Popen(
@@ -143,8 +145,18 @@ def run(tmp_path: Path) -> Iterator[object]:
             )
         running = Running(proc, f"http://127.0.0.1:{port}", marks, log)
         started.append(running)
-        _wait_for_port(running)
         return running
+
+    def _run(server: str, workers: int = 1, wait: bool = True, **env_extra: str) -> Running:
+        for _ in range(3):  # another process may take the free port first
+            running = _start(server, workers, env_extra)
+            if not wait:
+                return running
+            if _wait_for_port(running):
+                return running
+            if "in use" not in running.output():
+                pytest.fail(f"serve exited early\n{running.output()}")
+        pytest.fail("no free port")
 
     yield _run
     for running in started:  # only the processes this fixture started
@@ -153,15 +165,17 @@ def run(tmp_path: Path) -> Iterator[object]:
             running.proc.wait()
 
 
-def _wait_for_port(running: Running, timeout: float = 15.0) -> None:
+def _wait_for_port(running: Running, timeout: float = 15.0) -> bool:
+    """True once the server answers; False if it exited first."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             if httpx.get(running.url + "/", timeout=1).status_code == 200:
-                return
+                return True
         except httpx.TransportError:
             pass
-        assert running.proc.poll() is None, f"serve exited early\n{running.output()}"
+        if running.proc.poll() is not None:
+            return False
         assert time.monotonic() < deadline, f"port never answered\n{running.output()}"
         time.sleep(0.02)
 
@@ -216,10 +230,24 @@ def test_two_workers_each_load_start_and_stop(run) -> None:
 
 
 @pytest.mark.skipif("granian" not in INSTALLED, reason="granian not installed")
-def test_ctrl_c_to_the_process_group_with_two_workers(run) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
+def test_signal_to_the_whole_process_group_with_two_workers(run, sig: signal.Signals) -> None:
+    """What a terminal's Ctrl-C does, or systemd's default stop: parent and workers at once."""
     running = run("granian", workers=2)
     running.wait_for("start", 2)
-    _assert_clean_stop(running, running.stop(signal.SIGINT, group=True), workers=2)
+    _assert_clean_stop(running, running.stop(sig, group=True), workers=2)
+
+
+@servers
+def test_start_failure_exits_non_zero(run, server: str) -> None:
+    running = run(server, wait=False, PB_FAIL_START="1")
+    try:
+        code = running.proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"serve kept running after start() failed\n{running.output()}")
+    assert code != 0
+    assert "start failed on purpose" in running.output()
+    assert not running.files("stop")
 
 
 def _never() -> serving.WSGIApp:

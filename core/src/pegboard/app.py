@@ -105,8 +105,12 @@ class App:
             with self._lock:
                 self.router.add(route)
                 if self._compiled:
+                    try:
+                        self._prepare_route(route)
+                    except BaseException:
+                        self.router.remove(route)  # a route with bad config is never served
+                        raise
                     self.router.compile()
-                    self._prepare_route(route)
             return target
 
         if target is None:
@@ -354,7 +358,7 @@ class App:
         error_pages = {
             k[len("error_page.") :]: v for k, v in merged.items() if k.startswith("error_page.")
         }
-        return builder.build(
+        plan = builder.build(
             config=merged,
             tools=tuple(active),
             label=label,
@@ -364,6 +368,11 @@ class App:
             error_pages=error_pages,
             response_headers=tuple(merged.get("response.headers", {}).items()),
         )
+        for name in active:
+            tool = self.tools.get(name)
+            assert tool is not None
+            tool.check_plan(plan)
+        return plan
 
     def _prepare_route(self, route: Route) -> None:
         """Compile a route's plans: one per method with its own config, one default."""

@@ -178,6 +178,13 @@ class Router:
             self.dynamic.append(route)
             self._regex = None
 
+    def remove(self, route: Route) -> None:
+        if self.static.get(route.template) is route:
+            del self.static[route.template]
+        elif route in self.dynamic:
+            self.dynamic.remove(route)
+            self._regex = None
+
     def routes(self) -> list[Route]:
         return [*self.static.values(), *self.dynamic]
 

@@ -20,9 +20,8 @@ import signal
 import sys
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import partial
 from types import FrameType
 from typing import Any
@@ -74,15 +73,21 @@ def _on_signals(handler: Callable[[], None]) -> Iterator[None]:
 # - Parent: its signal-context handlers do nothing; the doorbell thread runs granian's
 #   real ones (safe off the main thread: they set flags and an Event).
 # - Worker: the doorbell thread interrupts the main thread (pthread_kill of _POKE) so
-#   granian's handler runs there; a stop signal that comes before granian has installed
-#   its handlers is kept and passed on once it has; SIGINT is dropped while the parent
-#   lives (a Ctrl-C reaches the parent too, which stops its workers; a worker leaving
-#   on its own would be reported by the parent as a crash, exit code 1).
+#   the handler runs there. And the handlers are ours, put in place of granian's
+#   (granian._signals.set_sync_signals, looked up by its WSGI worker body at call time):
+#   its WorkerSignal.set() blocks for good when called a second time before the server
+#   took the first (say SIGTERM from the parent after a Ctrl-C), so ours call it once;
+#   a stop asked for before the worker serves is kept until then; and SIGINT is dropped
+#   while the parent lives (a Ctrl-C reaches the parent too, which stops its workers; a
+#   worker leaving on its own would be reported by the parent as a crash, exit code 1).
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _SIGHUP: signal.Signals | None = getattr(signal, "SIGHUP", None)  # granian: reload workers
 _POKE: signal.Signals | None = getattr(signal, "SIGURG", None)  # ignored by default
 _granian_apps: list[object] = []  # apps loaded in this granian worker process
+_parent_bell: _Doorbell | None = None  # while this process is a serving granian parent
+_worker_bell: _Doorbell | None = None  # in a granian worker, once its signals are set up
+_fork_hook_set = False  # os.register_at_fork done (it cannot be undone)
 
 
 class _Doorbell:
@@ -94,41 +99,38 @@ class _Doorbell:
 
     def __init__(self, on_signal: Callable[[int], None] | None = None) -> None:
         assert _POKE is not None
-        self._on_signal = on_signal or self._ring_on_stop
+        self._poke = _POKE
+        self._on_signal = on_signal or self._wake_main_on_stop
         self._main = threading.main_thread().ident or 0
-        self._tasks: deque[Callable[[], None]] = deque()
         self._read, self._write = os.pipe()
         os.set_blocking(self._write, False)
         self._old_fd = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
-        self._old_poke = signal.signal(_POKE, self._run_tasks)
+        self._old_poke = signal.signal(self._poke, self._woken)
         self._thread = threading.Thread(target=self._watch, name="pegboard-signals", daemon=True)
         self._thread.start()
 
-    def _run_tasks(self, signum: int, frame: FrameType | None) -> None:
-        while self._tasks:
-            self._tasks.popleft()()
+    def _woken(self, signum: int, frame: FrameType | None) -> None:
+        """The poke's handler: nothing to do, the other pending handlers run with it."""
 
     def _watch(self) -> None:
         while data := os.read(self._read, 512):
             for signum in data:
-                if signum != _POKE:
+                if signum != self._poke:
                     self._on_signal(signum)
 
-    def _ring_on_stop(self, signum: int) -> None:
+    def _wake_main_on_stop(self, signum: int) -> None:
         if signum in _STOP_SIGNALS:
-            self.ring()
+            signal.pthread_kill(self._main, self._poke)
 
-    def ring(self, task: Callable[[], None] | None = None) -> None:
-        """Interrupt the main thread so its pending handlers run (and ``task``, if given)."""
-        if task is not None:
-            self._tasks.append(task)
-        assert _POKE is not None
-        signal.pthread_kill(self._main, _POKE)
+    def forget(self) -> None:
+        """In a forked child: let go of the parent's doorbell (its thread is not here)."""
+        for fd in (self._read, self._write):
+            with suppress(OSError):
+                os.close(fd)
 
     def close(self) -> None:
-        assert _POKE is not None
         signal.set_wakeup_fd(self._old_fd)
-        signal.signal(_POKE, self._old_poke)
+        signal.signal(self._poke, self._old_poke)
         os.close(self._write)  # ends _watch, unless a child process still holds it
         self._thread.join(timeout=1)
         if not self._thread.is_alive():
@@ -142,41 +144,55 @@ def _doorbell(on_signal: Callable[[int], None] | None = None) -> _Doorbell | Non
     return _Doorbell(on_signal)
 
 
-def _granian_worker_signals() -> None:
-    """In a worker, before granian's handlers exist: see the comment above."""
-    bell = _doorbell()
-    if bell is None:
+def _after_fork_in_child() -> None:
+    """In a process forked by the granian parent: drop its doorbell, set up the worker's.
+
+    Right after fork, so that no signal meets the parent's handlers in the new worker.
+    """
+    global _parent_bell
+    if _parent_bell is None:
         return
+    _parent_bell.forget()
+    _parent_bell = None
+    _granian_worker_signals()
+
+
+def _granian_worker_signals() -> None:
+    """In a worker, before granian's body runs: take over its SIGINT/SIGTERM handling."""
+    global _worker_bell
+    if _worker_bell is not None:
+        return  # done already, right after fork
+    _worker_bell = _doorbell()  # kept for the life of the worker process
+    if _worker_bell is None:
+        return  # Windows: granian's own handling
+    signals_module = importlib.import_module("granian._signals")
+    native = importlib.import_module("granian._granian")
+    if not hasattr(signals_module, "set_sync_signals"):
+        return  # a granian this code does not know: its own handlers, woken by the bell
     parent = os.getppid()
-    early: list[int] = []
+    events: list[Any] = []  # the WorkerSignal granian's body serves with, once made
+    asked: list[bool] = []  # a stop was asked for; made into one set(), ever
 
-    def _keep(signum: int, frame: FrameType | None) -> None:
-        early.append(signum)
+    def _stop() -> None:
+        if not asked:
+            asked.append(True)
+            if events:
+                events[0].set()
 
-    def _adopt() -> None:  # main thread, once granian has installed its handlers
-        granian = {sig: signal.getsignal(sig) for sig in _STOP_SIGNALS}
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        if signum == signal.SIGINT and os.getppid() == parent:
+            return  # Ctrl-C: the parent got it as well and will SIGTERM this worker
+        _stop()
 
-        def _filtered(signum: int, frame: FrameType | None) -> None:
-            if signum == signal.SIGINT and os.getppid() == parent:
-                return
-            handler = granian[signal.Signals(signum)]
-            if callable(handler):
-                handler(signum, frame)
-
-        for sig in _STOP_SIGNALS:
-            signal.signal(sig, _filtered)
-        while early:
-            _filtered(early.pop(0), None)
-
-    def _await_granian() -> None:
-        deadline = time.monotonic() + 60
-        while signal.getsignal(signal.SIGTERM) is _keep and time.monotonic() < deadline:
-            time.sleep(0.01)
-        bell.ring(_adopt)
+    def _set_sync_signals() -> Any:  # what granian's WSGI worker body calls
+        events.append(native.WorkerSignal())
+        if asked:
+            events[0].set()
+        return events[0]
 
     for sig in _STOP_SIGNALS:
-        signal.signal(sig, _keep)
-    threading.Thread(target=_await_granian, name="pegboard-adopt", daemon=True).start()
+        signal.signal(sig, _on_signal)
+    vars(signals_module)["set_sync_signals"] = _set_sync_signals
 
 
 def _granian_load(load_app: Callable[[], WSGIApp]) -> WSGIApp:
@@ -237,7 +253,11 @@ def _serve_granian(
     # granian installs its own SIGINT/SIGTERM/SIGHUP handlers (and leaves them): the
     # parent SIGTERMs the workers, which finish in-flight requests, then stop() runs.
     saved = {sig: signal.getsignal(sig) for sig in (*_STOP_SIGNALS, _SIGHUP) if sig}
-    bell = _doorbell(_on_signal) if routed else None
+    global _parent_bell, _fork_hook_set
+    bell = _parent_bell = _doorbell(_on_signal) if routed else None
+    if bell is not None and not _fork_hook_set:
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+        _fork_hook_set = True
     try:
         server.serve(
             spawn_target=_granian_worker,
@@ -248,6 +268,7 @@ def _serve_granian(
         for sig, handler in saved.items():
             if handler is not None:  # None: not set from Python, cannot be put back
                 signal.signal(sig, handler)
+        _parent_bell = None
         if bell is not None:
             bell.close()
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from .errors import ConfigError
 from .hooks import HOOKPOINTS
 from .options import Option, coerce, schema_from
-from .plans import PlanBuilder
+from .plans import Plan, PlanBuilder
 
 __all__ = ["Tool", "WrapperTool", "tools"]
 
@@ -125,6 +125,15 @@ class Tool:
 
     def check(self, options: dict[str, Any], section: str) -> None:
         """Cross-option checks for subclasses; raise ConfigError. Runs at start-up."""
+
+    def check_plan(self, plan: Plan) -> None:
+        """Cross-tool checks on each compiled plan where this tool is on.
+
+        Raise ConfigError (``section=plan.label``) when the plan cannot work,
+        for example a tool that needs another one on the same path, earlier.
+        Runs when plans are compiled: at start, in ``pegboard check`` and for
+        routes added later.
+        """
 
     # -- attaching ---------------------------------------------------------------
 

@@ -1,17 +1,26 @@
 """Server-side sessions for pegboard: RAM, file, Redis, Memcached, PostgreSQL.
 
 Switch it on per path with ``tools.sessions.on = true``; handlers use
-``req.session`` (or the :data:`session` proxy). Third-party stores subclass
+``req.session`` (or the :data:`session` proxy). ``tools.session_auth.on``
+adds a form login kept in the session (``req.login``). Third-party stores subclass
 :class:`Storage` and register through the ``pegboard_sessions_storage_types``
 hook (see :mod:`pegboard_sessions.hookspecs`).
 """
 
+from .csrf import csrf_token
 from .errors import LockTimeout, StorageUnavailable
 from .ids import is_valid_id, new_id
-from .plugin import pegboard_add_hookspecs, pegboard_app_start, pegboard_app_stop, pegboard_tools
+from .plugin import (
+    pegboard_add_hookspecs,
+    pegboard_app_start,
+    pegboard_app_stop,
+    pegboard_tools,
+)
 from .proxy import session
+from .redirects import safe_redirect_target
 from .serializers import UnsafeSerializerWarning
 from .session import Session
+from .session_auth import SessionAuthTool
 from .settings import SessionSettings, StorageConfig
 from .storage.base import LocalLocks, Storage
 from .tool import SessionsTool
@@ -20,17 +29,20 @@ __all__ = [
     "LocalLocks",
     "LockTimeout",
     "Session",
+    "SessionAuthTool",
     "SessionSettings",
     "SessionsTool",
     "Storage",
     "StorageConfig",
     "StorageUnavailable",
     "UnsafeSerializerWarning",
+    "csrf_token",
     "is_valid_id",
     "new_id",
     "pegboard_add_hookspecs",
     "pegboard_app_start",
     "pegboard_app_stop",
     "pegboard_tools",
+    "safe_redirect_target",
     "session",
 ]

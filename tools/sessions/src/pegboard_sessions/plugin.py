@@ -1,4 +1,4 @@
-"""The pegboard plugin hooks: the tool, its hookspec, and its per-app lifecycle."""
+"""The pegboard plugin hooks: the tools, their hookspec, and their per-app lifecycle."""
 
 from __future__ import annotations
 
@@ -8,9 +8,15 @@ from typing import Any
 import pegboard
 
 from . import hookspecs
+from .session_auth import SessionAuthTool
 from .tool import SessionsTool
 
-__all__ = ["pegboard_add_hookspecs", "pegboard_app_start", "pegboard_app_stop", "pegboard_tools"]
+__all__ = [
+    "pegboard_add_hookspecs",
+    "pegboard_app_start",
+    "pegboard_app_stop",
+    "pegboard_tools",
+]
 
 # The plugin manager being built in this thread, handed from pegboard_add_hookspecs to the
 # pegboard_tools call that follows it, so the new tool can look up third-party backends.
@@ -27,7 +33,7 @@ def pegboard_add_hookspecs(pluginmanager: Any) -> None:
 def pegboard_tools() -> list[pegboard.Tool]:
     plugin_manager = getattr(_building, "plugin_manager", None)
     _building.plugin_manager = None
-    return [SessionsTool(plugin_manager)]
+    return [SessionsTool(plugin_manager), SessionAuthTool()]
 
 
 def _tool_of(app: Any) -> SessionsTool | None:
