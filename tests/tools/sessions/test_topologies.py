@@ -120,7 +120,15 @@ def test_sessions_and_locks_through_sentinel_and_cluster_urls(
 ):
     url = request.getfixturevalue(f"{topology}_url")
     app = counter_app(
-        {"storage_type": "redis", "url": url, "key_prefix": f"t{uuid.uuid4().hex[:8]}:"}
+        {
+            "storage_type": "redis",
+            "url": url,
+            "key_prefix": f"t{uuid.uuid4().hex[:8]}:",
+            # Generous bounds: this test is about correctness through the topology,
+            # and a loaded CI machine must not turn a slow round trip into a 503.
+            "backend_timeout": 5.0,
+            "lock_timeout": 30.0,
+        }
     )
     client = make_client(app)
     assert client.get("/start").text == "0"
