@@ -1,36 +1,165 @@
-"""The pegboard example site: every installed tool, configured by site.toml.
+"""The pegboard example site: every installed tool, switched on by site.toml.
 
 Run it with ``uv run pegboard serve examples/site/app.py`` and open
-http://127.0.0.1:8080/.
+http://127.0.0.1:8080/. The handlers below hold the site's own logic only;
+sessions, logins, caching, compression, validators, JSON, static files and
+headers all come from tools that ``site.toml`` turns on per path.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from example_site import pages
+from example_site.accounts import SESSION_KEY
+from example_site.assets import load_manifest, static_url
+from example_site.notes import NoteStore, valid_text
+
 import pegboard
+from pegboard.config import load_config
+from pegboard_caching import purge_all
+from pegboard_etags import http_date
+from pegboard_http import request_id_of
+from pegboard_sessions import csrf_token
 
 HERE = Path(__file__).resolve().parent
-
-app = pegboard.App(HERE / "site.toml")
-
-
-@app.route("/")
-def home(req: pegboard.Request, resp: pegboard.Response) -> str:
-    return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        "<title>pegboard example</title></head><body>"
-        "<h1>pegboard example site</h1>"
-        "<p>Hello from pegboard. See <a href='/hello/you'>/hello/you</a>.</p>"
-        "</body></html>"
-    )
+CONFIG = HERE / "site.toml"
+#: The notes a fresh site starts with.
+SEED_NOTES = [
+    'Add a note: POST /api/notes with the JSON body {"text": "..."}.',
+    "Send the ETag back in If-None-Match: an unchanged list answers 304 Not Modified.",
+    "Ask with Accept-Encoding: gzip and the list comes compressed, with its own ETag.",
+]
+#: The report's "expensive" work: count the primes below each of these.
+REPORT_LIMITS = (10**3, 10**4, 10**5, 10**6, 2 * 10**6)
 
 
-@app.route("/hello/{name}")
-def hello(req: pegboard.Request, resp: pegboard.Response, name: str) -> str:
-    resp.headers["Content-Type"] = "text/plain"
-    return f"Hello, {name}!"
+def _access_log_to_stderr() -> None:
+    """Show the access_log tool's lines (INFO on ``pegboard.access``) when nothing else does."""
+    logger = logging.getLogger("pegboard.access")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
+def _primes_below(limit: int) -> int:
+    sieve = bytearray([1]) * limit
+    sieve[0:2] = b"\0\0"
+    for n in range(2, int(limit**0.5) + 1):
+        if sieve[n]:
+            sieve[n * n :: n] = bytes(len(range(n * n, limit, n)))
+    return sum(sieve)
+
+
+def create_app(overlay: Mapping[str, Any] | str | Path | None = None) -> pegboard.App:
+    """A new site with its own notes; ``overlay`` is laid over site.toml (like ``--config``)."""
+    app = pegboard.App(CONFIG)
+    if overlay is not None:
+        app.config.update(load_config(overlay))
+    manifest = load_manifest()
+    css, icon = static_url(manifest, "app.css"), static_url(manifest, "favicon.svg")
+    notes = NoteStore(SEED_NOTES)
+    started = time.monotonic()
+
+    def page(
+        req: pegboard.Request, title: str, body: str, current: str = "", *, cached: bool = False
+    ) -> str:
+        # A cached page is sent to many requests: it names none of them in its body.
+        request_id = None if cached else request_id_of(req)
+        return pages.layout(title, body, css=css, icon=icon, current=current, request_id=request_id)
+
+    # -- public pages ------------------------------------------------------------
+
+    @app.route("/", methods=["GET"])
+    def home(req: pegboard.Request, resp: pegboard.Response) -> str:
+        visits = req.session.get("visits", 0) + 1
+        req.session["visits"] = visits
+        return page(req, "Home", pages.home(visits, req.session.get(SESSION_KEY)), "/")
+
+    @app.route("/report", methods=["GET"])
+    def report(req: pegboard.Request, resp: pegboard.Response) -> str:
+        began = time.perf_counter()
+        rows = [(limit, _primes_below(limit)) for limit in REPORT_LIMITS]
+        took_ms = (time.perf_counter() - began) * 1000
+        now = time.time()
+        resp.headers["Last-Modified"] = http_date(now)
+        generated = time.strftime("%H:%M:%S", time.gmtime(now)) + " UTC"
+        return page(req, "Report", pages.report(rows, generated, took_ms), "/report", cached=True)
+
+    @app.route("/about/", methods=["GET"])
+    def about(req: pegboard.Request, resp: pegboard.Response) -> str:
+        plans = sorted({(plan.label, plan.tools) for plan in app.plans()})
+        return page(req, "About", pages.about(plans), "/about/")
+
+    # -- signed-in pages (session_auth on /account: the form, do_login, do_logout) ------
+
+    @app.route("/account", methods=["GET"])
+    def account(req: pegboard.Request, resp: pegboard.Response) -> str:
+        # session_auth ran first: an anonymous visitor got the sign-in form instead.
+        resp.headers["Cache-Control"] = "no-store"  # a page for one signed-in user
+        visits = req.session.get("visits", 0)
+        body = pages.account(req.login or "?", visits, csrf_token(req.session))
+        return page(req, "Account", body, "/account")
+
+    # -- /admin (auth_digest) and /metrics (auth_basic) -------------------------------
+
+    @app.route("/admin", methods=["GET"])
+    def admin(req: pegboard.Request, resp: pegboard.Response) -> str:
+        purged = req.query.get("purged")
+        count = int(purged) if isinstance(purged, str) and purged.isdigit() else None
+        return page(req, "Admin", pages.admin(req.login or "?", len(notes), count), "/admin")
+
+    @app.route("/admin/purge-cache", methods=["POST"])
+    def purge_cache(req: pegboard.Request, resp: pegboard.Response) -> None:
+        raise pegboard.HTTPRedirect(f"/admin?purged={purge_all(app)}", 303)
+
+    @app.route("/metrics", methods=["GET"])
+    def metrics(req: pegboard.Request, resp: pegboard.Response) -> str:
+        resp.headers["Content-Type"] = "text/plain; charset=utf-8"
+        return (
+            f"example_notes {len(notes)}\n"
+            f"example_uptime_seconds {time.monotonic() - started:.1f}\n"
+            f"example_viewer {req.login}\n"
+        )
+
+    # -- the JSON API (json_in, json_out, etags) -----------------------------------------
+
+    @app.route("/api/notes", methods=["GET", "POST"])
+    def note_list(req: pegboard.Request, resp: pegboard.Response) -> Any:
+        if req.method == "POST":
+            try:
+                text = valid_text(req.json)  # parsed by json_in
+            except ValueError as exc:
+                raise pegboard.HTTPError(422, str(exc)) from None
+            note = notes.add(text)
+            resp.status = 201
+            resp.headers["Location"] = f"{req.base}/api/notes/{note.id}"
+            return note
+        return {"notes": notes.all()}
+
+    @app.route("/api/notes/{note_id:int}", methods=["GET", "DELETE"])
+    def note_item(req: pegboard.Request, resp: pegboard.Response, note_id: int) -> Any:
+        if req.method == "DELETE":
+            if not notes.delete(note_id):
+                raise pegboard.HTTPError(404, f"No note {note_id}.")
+            resp.status = 204
+            return None
+        note = notes.get(note_id)
+        if note is None:
+            raise pegboard.HTTPError(404, f"No note {note_id}.")
+        return note
+
+    return app
+
+
+_access_log_to_stderr()
+app = create_app()
 
 
 def main() -> Any:  # pragma: no cover - convenience for `python examples/site/app.py`

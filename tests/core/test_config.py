@@ -322,3 +322,19 @@ def test_optional_callable_reports_the_import_failure(make_app):
     app.add_tool(Tool("opt", tool))
     with pytest.raises(ConfigError, match=r"cannot import 'no\.such\.module:fn'"):
         app.start()
+
+
+def test_overlay_keeps_relative_paths_on_the_apps_config_folder(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "404.html").write_text("site page $status")
+    (site / "site.toml").write_text('["/"]\nerror_page.404 = "404.html"\n')
+    overlay = tmp_path / "elsewhere" / "overlay.toml"
+    overlay.parent.mkdir()
+    overlay.write_text("[server]\nport = 9000\n")
+    app = pegboard.App(site / "site.toml")
+    app.config.update(pegboard.load_config(overlay))
+    from pegboard.testing import Client
+
+    assert Client(app).get("/x").text == "site page 404 Not Found"
+    assert app.config.globals["server"]["port"] == 9000

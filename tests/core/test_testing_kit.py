@@ -103,3 +103,17 @@ def test_live_server_with_curl(site, live_server):
         check=True,
     )
     assert "Content-Length: 12" in head_only.stdout
+
+
+def test_live_server_stops_promptly_with_a_keep_alive_connection_open(site, live_server):
+    import time
+
+    from pegboard.testing import LiveServer
+
+    server = LiveServer(site).start()
+    client = httpx.Client()  # keeps its connection open, as a browser does
+    assert client.get(f"{server.url}/hello/x").status_code == 200
+    started = time.monotonic()
+    server.stop()
+    assert time.monotonic() - started < 3
+    client.close()

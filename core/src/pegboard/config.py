@@ -120,12 +120,17 @@ class Config:
         return cls(sections, globals_, base_dir, source)
 
     def update(self, other: Config) -> None:
-        """Overlay another config onto this one, key by key."""
+        """Overlay another config onto this one, key by key.
+
+        Relative paths keep resolving against this config's folder (the app's
+        own ``site.toml``); the overlay's folder is used only when this config
+        came from a dict and has none.
+        """
         for path, keys in other.sections.items():
             self.sections.setdefault(path, {}).update(keys)
         for ns, keys in other.globals.items():
             self.globals.setdefault(ns, {}).update(keys)
-        if other.base_dir is not None:
+        if self.base_dir is None:
             self.base_dir = other.base_dir
 
     def chain(self, path: str) -> list[str]:

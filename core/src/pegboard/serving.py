@@ -171,23 +171,22 @@ def _granian_worker_signals() -> None:
         return  # a granian this code does not know: its own handlers, woken by the bell
     parent = os.getppid()
     events: list[Any] = []  # the WorkerSignal granian's body serves with, once made
-    asked: list[bool] = []  # a stop was asked for; made into one set(), ever
+    asked: list[bool] = []  # a stop was asked for
+    once = threading.Lock()  # taken (never released) by the one set() call
 
-    def _stop() -> None:
-        if not asked:
-            asked.append(True)
-            if events:
-                events[0].set()
+    def _fire() -> None:  # a handler may run inside this: the lock makes set() happen once
+        if asked and events and once.acquire(blocking=False):
+            events[0].set()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
         if signum == signal.SIGINT and os.getppid() == parent:
             return  # Ctrl-C: the parent got it as well and will SIGTERM this worker
-        _stop()
+        asked.append(True)
+        _fire()
 
     def _set_sync_signals() -> Any:  # what granian's WSGI worker body calls
         events.append(native.WorkerSignal())
-        if asked:
-            events[0].set()
+        _fire()
         return events[0]
 
     for sig in _STOP_SIGNALS:
@@ -221,6 +220,7 @@ def _in_signal_context(self: object, *args: object) -> None:
 def _serve_granian(
     load_app: Callable[[], WSGIApp], host: str, port: int, workers: int, threads: int
 ) -> None:
+    global _parent_bell, _fork_hook_set
     mp = importlib.import_module("granian.server.mp")
     constants = importlib.import_module("granian.constants")
     if sys.platform == "win32" and workers > 1:
@@ -253,7 +253,6 @@ def _serve_granian(
     # granian installs its own SIGINT/SIGTERM/SIGHUP handlers (and leaves them): the
     # parent SIGTERMs the workers, which finish in-flight requests, then stop() runs.
     saved = {sig: signal.getsignal(sig) for sig in (*_STOP_SIGNALS, _SIGHUP) if sig}
-    global _parent_bell, _fork_hook_set
     bell = _parent_bell = _doorbell(_on_signal) if routed else None
     if bell is not None and not _fork_hook_set:
         os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -58,6 +58,10 @@ class LiveServer:
 
     def stop(self) -> None:
         self._server.close()
+        # Keep-alive connections (a browser's) would keep waitress's loop running.
+        for channel in list(getattr(self._server, "_map", {}).values()):
+            with contextlib.suppress(OSError):
+                channel.close()
         self._thread.join(timeout=10)
         if hasattr(self.app, "stop"):
             self.app.stop()

@@ -34,7 +34,7 @@ class RequestIdTool(pegboard.Tool):
     otherwise a fresh 128-bit random id is made.
     """
 
-    points = ("on_start_resource", "after_error_response")
+    points = ("on_start_resource", "before_finalize", "after_error_response")
 
     def __init__(self) -> None:
         super().__init__("request_id", point="on_start_resource", priority=1)
@@ -57,10 +57,11 @@ class RequestIdTool(pegboard.Tool):
         echo: bool = True,
     ) -> None:
         networks = parse_networks(trusted or [], "", "")
-        plan.add(
-            "on_start_resource", _assign, self.priority, header=header, trusted=networks, echo=echo
-        )
+        plan.add("on_start_resource", _assign, self.priority, header=header, trusted=networks)
         if echo:
+            # The header goes on late (after caching stores at 90), so a stored
+            # response never carries one request's id into another's cache hit.
+            plan.add("before_finalize", _echo, 95, True, header=header)
             # A 500 page starts from empty headers: say the id there too.
             plan.add("after_error_response", _echo, 90, True, header=header)
 
@@ -70,7 +71,6 @@ def _assign(
     resp: pegboard.Response,
     header: str,
     trusted: Networks,
-    echo: bool,
 ) -> None:
     environ = req.environ
     request_id: str | None = environ.get(ENVIRON_KEY)
@@ -79,8 +79,6 @@ def _assign(
         request_id = incoming if incoming and _VALID.match(incoming) else secrets.token_hex(16)
         environ[ENVIRON_KEY] = request_id
     req.__dict__["request_id"] = request_id
-    if echo:
-        resp.headers[header] = request_id
 
 
 def _echo(req: pegboard.Request, resp: pegboard.Response, header: str) -> None:
