@@ -36,6 +36,7 @@ from importlib import metadata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+CORE_SRC = HERE.parents[1] / "core" / "src"  # for the pegboard.serving entry
 HOST = "127.0.0.1"
 APP = "hello_wsgi:app"
 
@@ -48,6 +49,16 @@ class Server:
     dist: str  # distribution whose version is reported
     layout: str  # processes x threads, for the table
     argv: tuple[str, ...]  # command; "{port}" is substituted
+
+
+_PEGBOARD_RUNNER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import hello_wsgi
+from pegboard import serving
+serving.serve(lambda: hello_wsgi.app, port=int(sys.argv[2]), workers=int(sys.argv[3]),
+              threads=int(sys.argv[4]), server="granian")
+"""
 
 
 def _servers(workers: int, threads: int) -> list[Server]:
@@ -132,6 +143,12 @@ def _servers(workers: int, threads: int) -> list[Server]:
                 "{port}",
                 APP,
             ),
+        ),
+        Server(
+            "pegboard-granian",
+            "granian",
+            f"{workers} procs x {per_worker} threads, via pegboard.serving.serve",
+            (py, "-c", _PEGBOARD_RUNNER, str(CORE_SRC), "{port}", str(workers), str(per_worker)),
         ),
         Server(
             "granian-1w",
@@ -300,6 +317,7 @@ def environment() -> dict[str, str]:
     wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
     env = {
         "cpus": str(os.cpu_count()),
+        "load average before (1, 5, 15 min)": ", ".join(f"{x:.2f}" for x in os.getloadavg()),
         "platform": platform.platform(),
         "python": platform.python_version(),
         "wrk": (wrk.stdout + wrk.stderr).split("\n")[0].strip(),
@@ -360,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"benchmarking {server.name} ...", file=sys.stderr, flush=True)
         results.append(bench(server, args))
 
+    env["load average after"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print("\n".join(f"- {k}: {v}" for k, v in env.items()))
     print(f"- load: {cmd}\n")
     print(table(results))
