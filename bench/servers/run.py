@@ -333,8 +333,11 @@ def table(results: list[Result]) -> str:
         "| server | layout | req/s (median) | p50 ms | p99 ms | errors | note |",
         "| --- | --- | ---: | ---: | ---: | ---: | --- |",
     ]
-    med = lambda xs: statistics.median(xs) if xs else float("nan")  # noqa: E731
-    for r in sorted(results, key=lambda r: -med(r.rps) if r.rps else 0):
+
+    def med(xs: list[float]) -> float:
+        return statistics.median(xs) if xs else float("nan")
+
+    for r in sorted(results, key=lambda r: -med(r.rps) if r.rps else 0.0):
         rows.append(
             f"| {r.server.name} | {r.server.layout} | {med(r.rps):,.0f} | "
             f"{med(r.p50_ms):.2f} | {med(r.p99_ms):.2f} | {sum(r.errors)} | {r.note} |"

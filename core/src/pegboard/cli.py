@@ -26,7 +26,14 @@ def _load_app(target: str, config: str | None) -> App:
     return app
 
 
+def _worker_app(target: str, config: str | None) -> App:
+    """Load the app in a server worker process (module level, so it pickles)."""
+    return _load_app(target, config)
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
+    import functools
+
     from . import serving
 
     app = _load_app(args.target, args.config)
@@ -45,7 +52,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         f"pegboard: serving {args.target} on http://{host}:{port} ({workers} worker(s))",
         file=sys.stderr,
     )
-    serving.serve(lambda: app, host=host, port=port, workers=workers, threads=threads, server=name)
+    # Each worker loads its own app: granian may start workers fresh, not forked.
+    load = functools.partial(_worker_app, args.target, args.config)
+    serving.serve(load, host=host, port=port, workers=workers, threads=threads, server=name)
     return 0
 
 
