@@ -428,9 +428,6 @@ class App:
                 if path == prefix or (path.startswith(prefix) and path[len(prefix)] == "/"):
                     return self._call_mounted(raw, app, environ, start_response)
         method: str = environ["REQUEST_METHOD"]
-        req = Request(environ, self, method, path)
-        resp = Response()
-        current.set((req, resp))
         # PERF: static routes are one dict lookup; templates one regex match.
         router = self.router
         route = router.static.get(path)
@@ -460,12 +457,9 @@ class App:
                     _options if method == "OPTIONS" and route.handlers else _method_not_allowed
                 )
         assert plan is not None
-        req.plan = plan
-        req.config = plan.config
-        req.handler = handler
-        req.path_params = params
-        req.route = route
-        req.process_request_body = plan.process_request_body
+        req = Request(environ, self, method, path, plan, handler, params, route)
+        resp = Response()
+        current.set((req, resp))
         self._process(req, resp)
         result = self._finish(req, resp, environ, start_response)
         if type(result) is list:
@@ -496,21 +490,24 @@ class App:
 
         PERF: each hookpoint is tested inline (an empty tuple is falsy), so a
         route with no tools pays no call per hookpoint. ``req.plan`` is read
-        again at each stage because a hook may attach a one-request hook.
+        again only after code that may have attached a one-request hook.
         """
         run = self._run
+        plan = req.plan
         try:
-            if req.plan.response_headers:
-                for name, value in req.plan.response_headers:
+            if plan.response_headers:
+                for name, value in plan.response_headers:
                     resp.headers[name] = value
             try:
-                if req.plan.on_start_resource:
+                if plan.on_start_resource:
                     run(req, resp, "on_start_resource")
-                if req.plan.before_request_body:
+                    plan = req.plan
+                if plan.before_request_body:
                     run(req, resp, "before_request_body")
+                    plan = req.plan
                 if "CONTENT_LENGTH" in req.environ and req.process_request_body:
                     req.body  # noqa: B018  # checks Content-Length against the limit: 400/413
-                if req.plan.before_handler:
+                if plan.before_handler:
                     run(req, resp, "before_handler")
                 handler = req.handler
                 if handler is not None:

@@ -56,7 +56,6 @@ class Request:
         "_query",
         "_remote",
         "app",
-        "config",
         "environ",
         "error",
         "handler",
@@ -69,15 +68,31 @@ class Request:
         "route",
     )
 
-    def __init__(self, environ: dict[str, Any], app: App, method: str, path: str) -> None:
+    def __init__(
+        self,
+        environ: dict[str, Any],
+        app: App,
+        method: str,
+        path: str,
+        plan: Plan,
+        handler: Callable[..., Any] | None,
+        path_params: dict[str, Any],
+        route: Any,
+    ) -> None:
         self.environ = environ
         self.app = app
         self.method = method
         self.path = path
+        #: the compiled plan this request runs (a per-request copy once a hook is attached)
+        self.plan = plan
+        #: what answers the request; a handler tool that answered sets it to None
+        self.handler = handler
+        self.path_params = path_params
+        self.route = route
+        self.process_request_body = plan.process_request_body
         self.login: str | None = None
         #: the HTTPError, HTTPRedirect or exception that became the response, if any
         self.error: BaseException | None = None
-        self.process_request_body = True
         self._headers: RequestHeaders | None = None
         self._query: Params | None = None
         self._params: Params | None = None
@@ -86,12 +101,11 @@ class Request:
         self._cookies: dict[str, str] | None = None
         self._body: RequestBody | None = None
         self._remote: Remote | None = None
-        # set by the app right after construction
-        self.plan: Plan
-        self.config: Mapping[str, Any]
-        self.handler: Callable[..., Any] | None
-        self.path_params: dict[str, Any]
-        self.route: Any
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        """The merged config of this request's path (read-only)."""
+        return self.plan.config
 
     # -- URL ---------------------------------------------------------------
 
