@@ -7,7 +7,7 @@ and the session code are measured), with the same handler: read a counter
 from the session, add one, store it. Real servers are started from their
 binaries with pegboard's test kit.
 
-    python tools/sessions/bench/bench_sessions.py [--requests 2000] [--rounds 3]
+    uv run python bench/sessions.py [--requests 2000] [--rounds 3]
 
 Prints microseconds per request (best round) and the ratio other / pegboard
 for the same kind of store (above 1: pegboard is faster).

@@ -6,7 +6,7 @@ is measured is each framework's cost of answering from its cache. Falcon's
 and pegboard's uncached hello worlds are the yardsticks: the issue's target is
 that a pegboard hit costs no more than a hello world on Falcon.
 
-    python tools/caching/bench/hit_path.py [--requests N] [--rounds R] [--redis URL]
+    uv run python bench/cache_hit.py [--requests N] [--rounds R] [--redis URL]
 
 Needs falcon, flask, flask-caching and cherrypy (pip install
 "pegboard-caching[bench]" falcon flask cherrypy).
