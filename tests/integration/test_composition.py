@@ -1,0 +1,147 @@
+"""The composition matrix: gzip, etags, caching, static, json_out and sessions, every pair and all at once.
+
+Every response is decoded as a client would and checked by httplint. What
+must hold whatever is on: the body decodes to the right data; a 304 carries
+the ETag of its 200; ETags differ between encodings; Vary names every request
+header the response depends on (Accept-Encoding under gzip, Cookie under
+sessions); a cache hit decodes like the response that was stored, and one
+user's page never reaches another.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pegboard.testing.httpcheck import decode_body, lint_response
+
+TOOLS = ("gzip", "etags", "caching", "static", "json_out", "sessions")
+DATA = {"title": "composition", "rows": [{"n": i, "even": i % 2 == 0} for i in range(60)]}
+COMBINATIONS = [
+    frozenset(),
+    *(frozenset(pair) for pair in itertools.combinations(TOOLS, 2)),
+    frozenset(TOOLS),
+]
+ENCODINGS = (None, "gzip", "br")
+
+
+def _name(combo: frozenset[str]) -> str:
+    return "+".join(t for t in TOOLS if t in combo) or "none"
+
+
+def build(make_app: Any, combo: frozenset[str], public: Path) -> tuple[Any, str]:
+    """An app with ``combo`` on at "/" and the path the test requests."""
+    section: dict[str, Any] = {f"tools.{tool}.on": True for tool in combo if tool != "static"}
+    if "etags" in combo:
+        section["tools.etags.autotags"] = True
+    config: dict[str, Any] = {"/": section}
+    if "static" in combo:
+        config["/static"] = {"tools.staticdir.on": True, "tools.staticdir.dir": str(public)}
+    app = make_app(config)
+
+    @app.route("/data")
+    def data(req: Any, resp: Any) -> Any:
+        if "sessions" in combo:
+            req.session["user"] = req.query.get("user", "anonymous")
+        payload = {**DATA, "user": req.session["user"]} if "sessions" in combo else DATA
+        if "json_out" in combo:
+            return payload
+        resp.headers["Content-Type"] = "application/json"
+        return json.dumps(payload)
+
+    return app, "/static/data.json" if "static" in combo else "/data"
+
+
+def expected(combo: frozenset[str], path: str, user: str = "anonymous") -> Any:
+    if path.startswith("/static/") or "sessions" not in combo:
+        return DATA
+    return {**DATA, "user": user}
+
+
+def check(
+    result: Any, headers: dict[str, str], combo: frozenset[str], path: str, user: str
+) -> str | None:
+    """Common checks for a 200; returns the Content-Encoding."""
+    assert result.status == 200, result.text
+    coding = result.headers.get("Content-Encoding")
+    assert json.loads(decode_body(coding, result.body)) == expected(combo, path, user)
+    assert lint_response(result, request_headers=headers.items()) == []
+    vary = {v.strip().lower() for v in result.headers.get("Vary", "").split(",") if v.strip()}
+    if "gzip" in combo or (path.startswith("/static/") and coding):
+        assert "accept-encoding" in vary
+    if "sessions" in combo and path == "/data":
+        assert "cookie" in vary
+    return coding
+
+
+@pytest.fixture
+def public(tmp_path: Path) -> Path:
+    folder = tmp_path / "public"
+    folder.mkdir()
+    (folder / "data.json").write_text(json.dumps(DATA))
+    return folder
+
+
+@pytest.mark.parametrize("combo", COMBINATIONS, ids=_name)
+def test_composition(make_app: Any, make_client: Any, public: Path, combo: frozenset[str]) -> None:
+    app, path = build(make_app, combo, public)
+    client = make_client(app)
+    tags: dict[str | None, str] = {}
+    for encoding in ENCODINGS:
+        headers = {"Accept-Encoding": encoding} if encoding else {}
+        first = client.get(path, headers=headers)
+        coding = check(first, headers, combo, path, "anonymous")
+        if "gzip" in combo and encoding:
+            assert coding == encoding
+        etag = first.headers.get("ETag")
+        if "etags" in combo or path.startswith("/static/"):
+            assert etag, "a validator was expected"
+            tags[coding] = etag
+            again = client.get(path, headers={**headers, "If-None-Match": etag})
+            assert again.status == 304
+            assert again.body == b""
+            assert again.headers["ETag"] == etag  # the tag of the 200
+            assert lint_response(again, request_headers=headers.items()) == []
+        if "caching" in combo and "sessions" not in combo:
+            hit = client.get(path, headers=headers)
+            assert "hit" in hit.headers["Cache-Status"], hit.headers["Cache-Status"]
+            assert check(hit, headers, combo, path, "anonymous") == coding
+            assert hit.body == first.body
+    if len(tags) > 1:
+        assert len(set(tags.values())) == len(tags), tags  # one ETag per representation
+
+
+@pytest.mark.parametrize(
+    "combo",
+    [c for c in COMBINATIONS if {"caching", "sessions"} <= c],
+    ids=_name,
+)
+def test_cached_pages_never_cross_users(
+    make_app: Any, make_client: Any, public: Path, combo: frozenset[str]
+) -> None:
+    app, _ = build(make_app, combo, public)
+    alice, bob = make_client(app), make_client(app)
+    for _ in range(3):
+        for client, user in ((alice, "alice"), (bob, "bob")):
+            for encoding in ENCODINGS:
+                headers = {"Accept-Encoding": encoding} if encoding else {}
+                result = client.get(f"/data?user={user}", headers=headers)
+                body = json.loads(decode_body(result.headers.get("Content-Encoding"), result.body))
+                assert body["user"] == user
+
+
+def test_routes_shows_the_order_of_all_six(make_app: Any, public: Path, capsys: Any) -> None:
+    app, _ = build(make_app, frozenset(TOOLS), public)
+    app.compile()
+    plan = app.router.static["/data"].default_plan
+    order = [
+        (point, hook.source) for point, hooks in plan.hooks.items() for hook in hooks if hook.source
+    ]
+    finalize = [source for point, source in order if point == "before_finalize"]
+    # sessions save, then validators, then compression, then the cache stores what gzip made
+    positions = {name: finalize.index(name) for name in ("sessions", "etags", "gzip", "caching")}
+    assert positions["sessions"] < positions["etags"] < positions["gzip"] < positions["caching"]
