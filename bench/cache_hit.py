@@ -15,11 +15,11 @@ Needs falcon, flask, flask-caching and cherrypy (pip install
 from __future__ import annotations
 
 import argparse
-import io
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
+
+from replay import make_environ as _replay_environ
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 
@@ -104,26 +104,7 @@ def cherrypy_hit() -> WSGIApp:
 
 
 def make_environ() -> dict[str, Any]:
-    return {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": "/page/world",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": "localhost",
-        "HTTP_USER_AGENT": "bench",
-        "HTTP_ACCEPT": "*/*",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
+    return _replay_environ("/page/world")
 
 
 def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:

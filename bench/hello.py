@@ -11,11 +11,11 @@ request (best of several rounds) and the ratio to pegboard.
 from __future__ import annotations
 
 import argparse
-import io
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
+
+from replay import make_environ as _replay_environ
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
 
@@ -109,26 +109,7 @@ FRAMEWORKS: dict[str, Callable[[], WSGIApp]] = {
 
 
 def make_environ() -> dict[str, Any]:
-    return {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": "/hello/world",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_HOST": "localhost",
-        "HTTP_USER_AGENT": "bench",
-        "HTTP_ACCEPT": "*/*",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
+    return _replay_environ("/hello/world")
 
 
 def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
@@ -17,17 +16,6 @@ import pegboard
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE_DIR = ROOT / "examples" / "site"
-
-
-def unavailable(reason: str) -> NoReturn:
-    """Fail in CI, skip elsewhere: something the test needs is not installed.
-
-    The same rule as pegboard.testing's backend fixtures, so CI can never go
-    green by silently skipping the browser test.
-    """
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

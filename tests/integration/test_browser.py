@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 
 from pegboard.testing import LiveServer
+from pegboard.testing.backend_fixtures import unavailable
 
-from .conftest import SITE_DIR, unavailable
+from .conftest import SITE_DIR
 from .test_site import CSS_BYTES, CSS_NAME
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,11 +56,7 @@ def live_site(site_module: ModuleType) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(live_site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One headless Chromium for the module, with a new empty profile.
-
-    It depends on ``live_site`` so that it quits first: the server's stop
-    waits for the browser's keep-alive connections to close.
-    """
+    """One headless Chromium for the module, with a new empty profile."""
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service

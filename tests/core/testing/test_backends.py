@@ -18,7 +18,7 @@ from types import ModuleType
 import pytest
 
 from pegboard.testing import backends
-from pegboard.testing.backend_fixtures import _unavailable
+from pegboard.testing.backend_fixtures import unavailable
 from pegboard.testing.backends import BackendServer, BackendUnavailable
 
 SLEEP = shutil.which("sleep") or "/bin/sleep"
@@ -29,7 +29,7 @@ def _client(module: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        _unavailable(f"client library {module} is not installed: {exc}")
+        unavailable(f"client library {module} is not installed: {exc}")
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -140,7 +140,7 @@ def test_stop_closes_the_port(tmp_path: Path) -> None:
     try:
         server = backends.start_redis(tmp_path)
     except BackendUnavailable as exc:
-        _unavailable(str(exc))
+        unavailable(str(exc))
     assert server.running and _port_open(server.host, server.port)
     server.stop()
     assert server.process.returncode is not None
@@ -154,7 +154,7 @@ def test_context_manager_stops_memcached(tmp_path: Path) -> None:
     try:
         server = backends.start_memcached(tmp_path)
     except BackendUnavailable as exc:
-        _unavailable(str(exc))
+        unavailable(str(exc))
     with server as running:
         assert running is server
         assert _port_open(server.host, server.port)
@@ -166,7 +166,7 @@ def test_postgresql_stop_removes_only_its_own_dirs(tmp_path: Path) -> None:
     try:
         server = backends.start_postgresql(tmp_path / "pg")
     except BackendUnavailable as exc:
-        _unavailable(str(exc))
+        unavailable(str(exc))
     with server:
         assert _port_open(server.host, server.port)
     assert not _port_open(server.host, server.port)
@@ -281,13 +281,13 @@ def test_unavailable_skips_on_a_developer_machine(
 ) -> None:
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="redis-server not found"):
-        _unavailable("redis-server not found")
+        unavailable("redis-server not found")
     monkeypatch.setenv("CI", "")
     with pytest.raises(pytest.skip.Exception):
-        _unavailable("redis-server not found")
+        unavailable("redis-server not found")
 
 
 def test_unavailable_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="redis-server not found"):
-        _unavailable("redis-server not found")
+        unavailable("redis-server not found")

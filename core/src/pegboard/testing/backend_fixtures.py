@@ -22,11 +22,14 @@ from pegboard.testing.backends import (
     start_redis,
 )
 
-__all__ = ["memcached_server", "postgresql_server", "redis_server"]
+__all__ = ["memcached_server", "postgresql_server", "redis_server", "unavailable"]
 
 
-def _unavailable(reason: str) -> NoReturn:
-    """Fail in CI, skip elsewhere, because a backend cannot be had."""
+def unavailable(reason: str) -> NoReturn:
+    """Fail in CI, skip elsewhere: something a test needs (a server, a browser) is missing.
+
+    Use it for every such check, so that CI can never go green by skipping.
+    """
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)")
     pytest.skip(reason)
@@ -40,7 +43,7 @@ def _serve(
     try:
         server = start(tmp_path_factory.mktemp(name))
     except BackendUnavailable as exc:
-        _unavailable(str(exc))
+        unavailable(str(exc))
     with server:
         yield server
 
