@@ -227,3 +227,26 @@ def test_a_late_route_with_bad_config_is_not_served(make_app, make_client):
     assert client.get("/late/1").status == 404
     app.route("/late", lambda req, resp: "fixed")  # the template is free again
     assert client.get("/late").text == "fixed"
+
+
+def test_the_servers_file_wrapper_is_passed_through_untouched(make_app, tmp_path):
+    from wsgiref.util import FileWrapper, setup_testing_defaults
+
+    import pegboard
+
+    (tmp_path / "f.bin").write_bytes(b"x" * 1000)
+    app = make_app()
+
+    @app.route("/f")
+    def f(req, resp):
+        return req.environ["wsgi.file_wrapper"](open(tmp_path / "f.bin", "rb"), 256)
+
+    env = {}
+    setup_testing_defaults(env)
+    env["PATH_INFO"] = "/f"
+    env["wsgi.file_wrapper"] = FileWrapper
+    result = app(env, lambda status, headers, exc_info=None: None)
+    assert isinstance(result, FileWrapper)  # the server can use sendfile on it
+    assert bool(pegboard.request) is False  # no request context left behind
+    assert b"".join(result) == b"x" * 1000
+    result.close()

@@ -462,8 +462,8 @@ class App:
         current.set((req, resp))
         self._process(req, resp)
         result = self._finish(req, resp, environ, start_response)
-        if type(result) is list:
-            current.set(None)  # a streamed body keeps the context until close()
+        if type(result) is not _ResponseBody:
+            current.set(None)  # a body we iterate keeps the context until its close()
         return result
 
     def _call_mounted(
