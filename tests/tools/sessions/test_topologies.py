@@ -31,6 +31,23 @@ def _serve(argv: list[str], port: int) -> subprocess.Popen[bytes]:
     raise RuntimeError(f"{argv[0]} did not answer on port {port}")
 
 
+def _cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000) is valid and free too."""
+    import socket
+
+    for _ in range(100):
+        port = free_port()
+        if port + 10000 > 65535:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port pair for a Redis Cluster node")
+
+
 @pytest.fixture
 def redis_binary(redis_server: Any) -> str:
     """The redis-server binary (requesting redis_server makes a missing one fail in CI)."""
@@ -59,7 +76,7 @@ def sentinel_url(redis_server: Any, redis_binary: str, tmp_path: Path) -> Iterat
 def cluster_url(redis_binary: str, tmp_path: Path) -> Iterator[str]:
     import redis
 
-    port = free_port()
+    port = _cluster_port()
     argv = [
         redis_binary,
         "--port",
@@ -172,3 +189,8 @@ def test_sessions_spread_over_several_memcached_servers(
             assert client.get("/incr").status == expected
     finally:
         second.stop()
+
+
+def test_cluster_ports_leave_room_for_the_bus() -> None:
+    for _ in range(50):
+        assert _cluster_port() + 10000 <= 65535
