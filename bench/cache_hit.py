@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from hello import run_once as _timed
 from replay import make_environ as _replay_environ
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Any]
@@ -126,17 +127,7 @@ def call(app: WSGIApp) -> tuple[str, dict[str, str], bytes]:
 
 
 def run_once(app: WSGIApp, requests: int) -> float:
-    base = make_environ()
-    start = time.perf_counter()
-    for _ in range(requests):
-        environ = base.copy()  # servers hand every request a fresh environ
-        result = app(environ, _start_response)
-        for _chunk in result:
-            pass
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-    return (time.perf_counter() - start) / requests * 1e6
+    return _timed(app, requests, make_environ())
 
 
 def main() -> None:
