@@ -108,10 +108,6 @@ def make_environ() -> dict[str, Any]:
     return _replay_environ("/page/world")
 
 
-def _start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-    return None
-
-
 def call(app: WSGIApp) -> tuple[str, dict[str, str], bytes]:
     captured: list[Any] = []
 
