@@ -456,6 +456,18 @@ class App:
                 handler = (
                     _options if method == "OPTIONS" and route.handlers else _method_not_allowed
                 )
+            elif plan.quick_answer is not None and not environ.get("CONTENT_LENGTH"):
+                # PERF: the plan's only tool answers from the environ (a cache hit):
+                # no Request, no Response, no hooks; see PlanBuilder.offer_quick_answer.
+                try:
+                    answer = plan.quick_answer(environ)
+                except Exception:
+                    _log.exception("the quick answer of %s failed; running the request", path)
+                    answer = None
+                if answer is not None:
+                    status, header_list, body = answer
+                    start_response(_STATUS_LINES.get(status) or status_line(status), header_list)
+                    return [b""] if method == "HEAD" else [body]
         assert plan is not None
         req = Request(environ, self, method, path, plan, handler, params, route)
         resp = Response()

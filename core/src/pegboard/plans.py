@@ -9,7 +9,10 @@ from typing import Any
 
 from .hooks import HOOKPOINTS, Hook
 
-__all__ = ["Plan", "PlanBuilder"]
+__all__ = ["Plan", "PlanBuilder", "QuickAnswer"]
+
+#: ``callback(environ) -> (status, headers, body) | None``: see PlanBuilder.offer_quick_answer
+QuickAnswer = Callable[[dict[str, Any]], "tuple[int, list[tuple[str, str]], bytes] | None"]
 
 DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
 
@@ -37,6 +40,7 @@ class Plan:
         "on_end_resource",
         "on_start_resource",
         "process_request_body",
+        "quick_answer",
         "response_headers",
         "show_tracebacks",
         "tools",
@@ -64,6 +68,7 @@ class Plan:
         process_request_body: bool = True,
         error_pages: Mapping[str, Any] | None = None,
         response_headers: tuple[tuple[str, str], ...] = (),
+        quick_answer: QuickAnswer | None = None,
     ) -> None:
         self.hooks: Mapping[str, tuple[Hook, ...]] = MappingProxyType(
             {point: tuple(hooks.get(point, ())) for point in HOOKPOINTS}
@@ -82,6 +87,8 @@ class Plan:
         self.process_request_body = process_request_body
         self.error_pages: Mapping[str, Any] = MappingProxyType(dict(error_pages or {}))
         self.response_headers = response_headers
+        #: answers a request from its environ alone, or None; see PlanBuilder.offer_quick_answer
+        self.quick_answer = quick_answer
 
     def failsafe(self, point: str) -> tuple[bool, ...]:
         """The failsafe flags of ``point``'s callables, in the same order."""
@@ -115,6 +122,10 @@ class Plan:
         for point in HOOKPOINTS:
             for hook in self.hooks[point]:
                 lines.append(f"{point:<22} {hook.describe()}")
+        quick = self.quick_answer
+        if quick is not None:
+            name = getattr(quick, "__qualname__", None) or repr(quick)
+            lines.append(f"{'quick_answer':<22}     {getattr(quick, '__module__', '')}.{name}")
         return lines
 
 
@@ -147,6 +158,7 @@ class PlanBuilder:
         self._tool: str | None = None
         self._tool_point: str | None = None
         self._priority_override: int | None = None
+        self._quick: tuple[QuickAnswer, str | None] | None = None
 
     def add(
         self,
@@ -173,9 +185,29 @@ class PlanBuilder:
             )
         self._hooks[point].append(hook)
 
+    def offer_quick_answer(self, callback: QuickAnswer) -> None:
+        """Let ``callback(environ)`` answer requests before any Request object exists.
+
+        It returns ``(status, headers, body)``, the WSGI header list complete
+        (Content-Type, Content-Length) and checked, or None to let the request
+        run the whole lifecycle. The core calls it only for a routed request
+        without a body, and only when every hook of the plan belongs to the
+        tool that offers it and config adds no response headers: skipping the
+        hooks then skips only that tool's own work, which it has done. A cache
+        hit uses it.
+        """
+        self._quick = (callback, self._tool)
+
     def _enter_tool(self, name: str | None, point: str | None, priority: int | None) -> None:
         self._tool, self._tool_point, self._priority_override = name, point, priority
 
     def build(self, **settings: Any) -> Plan:
         hooks = {point: _sorted(tuple(items)) for point, items in self._hooks.items()}
+        quick = self._quick
+        if (
+            quick is not None
+            and not settings.get("response_headers")
+            and all(h.source == quick[1] for items in hooks.values() for h in items)
+        ):
+            settings["quick_answer"] = quick[0]
         return Plan(hooks, **settings)

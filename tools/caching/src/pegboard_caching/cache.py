@@ -49,6 +49,8 @@ _PASS, _MISS, _HIT, _INVALIDATE = range(4)
 
 _BYPASS_DOWN = "pegboard; fwd=bypass; detail=backend-down"
 _SERVER_ERRORS = frozenset({500, 502, 503, 504})
+#: statuses whose responses have no body: left to the core's own rules (lookup())
+_NO_BODY = frozenset({204, 304, *range(100, 200)})
 #: how long a Vary record outlives the variant stored with it (other variants may live longer)
 _VARY_RECORD_TTL = 3600.0
 _REFRESH_LOCK_TTL = 5.0
@@ -226,6 +228,56 @@ class ResponseCache:
             if served:
                 return
         self._prepare_miss(req, state)
+
+    def quick(self, environ: dict[str, Any]) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """The plain fresh hit, answered before the core builds a request (a quick answer).
+
+        Only the common case is answered here: GET or HEAD, no Range, no
+        validators, an ASCII path, a healthy backend, a fresh entry with a body.
+        Everything else returns None and goes through :meth:`lookup`, which
+        answers it the same way (``tests/tools/caching`` compares the two).
+        """
+        method = environ["REQUEST_METHOD"]
+        if method != "GET" and method != "HEAD":
+            return None
+        backend = self.backend
+        if (
+            backend is None
+            or backend.down_until != 0.0
+            or "HTTP_IF_NONE_MATCH" in environ
+            or "HTTP_IF_MODIFIED_SINCE" in environ
+            or "HTTP_RANGE" in environ
+            or REFRESH_ENVIRON in environ
+        ):
+            return None
+        path = environ.get("SCRIPT_NAME", "") + (environ.get("PATH_INFO") or "/")
+        if not path.isascii():
+            return None  # the core decodes it first; lookup() sees the decoded path
+        key = record_key(
+            self.settings.key_prefix, path, environ.get("QUERY_STRING"), origin_of(environ)
+        )
+        try:
+            entry, _ = self._find(backend, key, environ)
+        except Exception:
+            return None  # lookup() meets the same failure and steps aside from the backend
+        if entry is None or entry.status in _NO_BODY:
+            return None
+        runtime = self.runtime
+        age = entry.age(runtime.clock() if runtime is not None else time.time())
+        ttl = entry.lifetime - age
+        if ttl <= 0:
+            return None
+        head, tail = entry.wsgi_headers()
+        return (
+            entry.status,
+            [
+                *head,
+                ("Age", str(int(age))),
+                ("Cache-Status", f"pegboard; hit; ttl={int(ttl)}"),
+                *tail,
+            ],
+            entry.body,
+        )
 
     def _find(
         self, backend: CacheBackend, key: str, env: dict[str, Any]

@@ -49,6 +49,9 @@ class CachedResponse:
     replay: tuple[tuple[str, str, str, bool], ...] = field(
         init=False, repr=False, compare=False, default=()
     )
+    _wsgi: tuple[list[tuple[str, str]], list[tuple[str, str]]] | None = field(
+        init=False, repr=False, compare=False, default=None
+    )
 
     def __post_init__(self) -> None:
         # PERF: worked out once per stored response, not on every hit.
@@ -59,6 +62,23 @@ class CachedResponse:
             replay.append((lowered, name, value, lowered == previous))
             previous = lowered
         object.__setattr__(self, "replay", tuple(replay))
+
+    def wsgi_headers(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """The header list a hit sends, split where ``Age`` and ``Cache-Status`` go.
+
+        Worked out on first use and kept: the same list the core would send
+        after replaying the stored headers (Content-Length and the default
+        Content-Type at the end).
+        """
+        found = self._wsgi
+        if found is None:
+            head = list(self.headers)
+            tail = [("Content-Length", str(len(self.body)))]
+            if not any(lowered == "content-type" for lowered, _, _, _ in self.replay):
+                tail.append(("Content-Type", "text/html; charset=utf-8"))
+            found = (head, tail)
+            object.__setattr__(self, "_wsgi", found)
+        return found
 
     def age(self, now: float) -> float:
         """The current age (RFC 9111 section 4.2.3) at wall-clock time ``now``."""

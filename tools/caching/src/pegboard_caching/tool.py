@@ -77,6 +77,8 @@ class CachingTool(pegboard.Tool):
         cache = ResponseCache(settings)
         for name, (point, priority, failsafe) in PRIORITIES.items():
             plan.add(point, getattr(cache, name), priority, failsafe)
+        # A plain fresh hit skips the lifecycle when no other tool is on for the path.
+        plan.offer_quick_answer(cache.quick)
         # The lock release (on_end_resource, priority 10, failsafe) is attached per
         # request, only by the misses that hold a lock: hits do not pay for it.
 
