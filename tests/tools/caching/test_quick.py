@@ -87,7 +87,9 @@ def test_quick_hits_are_on_only_where_caching_is_alone(make_app, make_client, me
     for app in (quick, full):
         app.start()
     describe = [line for plan in quick.plans() for line in plan.describe()]
-    assert any(line.startswith("quick_answer") and "ResponseCache.quick" in line for line in describe)
+    assert any(
+        line.startswith("quick_answer") and "ResponseCache.quick" in line for line in describe
+    )
     describe = [line for plan in full.plans() for line in plan.describe()]
     assert not any(line.startswith("quick_answer") for line in describe)
 
