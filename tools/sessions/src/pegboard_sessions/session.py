@@ -16,7 +16,7 @@ from .settings import SessionSettings
 from .storage.base import Storage
 from .stores import StoreHandle
 
-__all__ = ["Session"]
+__all__ = ["Session", "release_session"]
 
 _log = logging.getLogger("pegboard_sessions")
 
@@ -49,6 +49,7 @@ class Session(MutableMapping[str, Any]):
         "_lock_token",
         "_release_attached",
         "_req",
+        "_resource_ended",
         "_settings",
         "_stored",
         "_want_lock",
@@ -71,6 +72,8 @@ class Session(MutableMapping[str, Any]):
         self._lock_token: Any = None
         self._want_lock = False
         self._release_attached = False
+        #: the request's on_end_resource hooks ran (a streamed body may still read the session)
+        self._resource_ended = False
 
     # -- the mapping ---------------------------------------------------------------
 
@@ -236,8 +239,9 @@ class Session(MutableMapping[str, Any]):
         except StorageUnavailable as exc:
             raise _unavailable(exc) from None
         self._lock_id, self._lock_token = session_id, token
-        if not self._release_attached:
-            # PERF: only requests that lock pay for an on_end_request hook.
+        if self._resource_ended and not self._release_attached:
+            # Locked while a streamed body is sent, after the plan's release hook
+            # (on_end_resource) ran: this request releases it when the body closes.
             self._req.attach_hook("on_end_request", _release_at_end, 50, True, session=self)
             self._release_attached = True
         return payload
@@ -297,10 +301,19 @@ class Session(MutableMapping[str, Any]):
         return ttl
 
     def save(self, resp: pegboard.Response) -> None:
-        """Write the session back if it was read; called by the tool in ``before_finalize``."""
+        """Write the session back if it was read, then release its lock.
+
+        Called by the tool in ``before_finalize``; the lock goes as soon as the
+        record is written, not after the body has been sent.
+        """
         data = self._data
         if data is None:
             return
+        self._write(resp, data)
+        if self._lock_id is not None:
+            self._release_quietly()
+
+    def _write(self, resp: pegboard.Response, data: dict[str, Any]) -> None:
         resp.headers.add_vary("Cookie")
         settings = self._settings
         session_id = self._id
@@ -353,5 +366,18 @@ class Session(MutableMapping[str, Any]):
 
 
 def _release_at_end(req: pegboard.Request, resp: pegboard.Response, session: Session) -> None:
-    """on_end_request, failsafe: the lock goes on every way out of the request."""
+    """on_end_request, failsafe: a lock taken while the body streamed goes when it closes."""
     session._release_quietly()
+
+
+def release_session(req: pegboard.Request, resp: pegboard.Response) -> None:
+    """on_end_resource, failsafe: the lock goes on every way out of the request.
+
+    ``save`` has released it already on the common path; this covers the
+    others (an unexpected error skips ``before_finalize``).
+    """
+    session = req.__dict__.get("session")
+    if isinstance(session, Session):
+        session._resource_ended = True
+        if session._lock_id is not None:
+            session._release_quietly()

@@ -12,7 +12,7 @@ import pegboard
 from .checks import check_options, storage_config
 from .registry import BackendRegistry
 from .serializers import get_serializer
-from .session import Session
+from .session import Session, release_session
 from .settings import SessionSettings, StorageConfig
 from .stores import StoreHandle
 
@@ -28,7 +28,7 @@ class SessionsTool(pegboard.Tool):
     time), so the stores it opens belong to that app alone.
     """
 
-    points = ("before_handler", "before_finalize", "on_end_request")
+    points = ("before_handler", "before_finalize", "on_end_resource")
 
     def __init__(self, plugin_manager: Any = None) -> None:
         super().__init__("sessions", point="before_handler", priority=10, doc=self.__doc__)
@@ -92,6 +92,7 @@ class SessionsTool(pegboard.Tool):
         )
         plan.add("before_handler", init_session, self.priority, handle=handle, settings=settings)
         plan.add("before_finalize", save_session, 10)
+        plan.add("on_end_resource", release_session, 50, True)
 
     # -- start-up checks -------------------------------------------------------------
 
