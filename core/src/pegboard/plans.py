@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from .hooks import HOOKPOINTS, Hook
+from .hooks import HOOKPOINTS, Hook, run_hooks
 
 __all__ = ["Plan", "PlanBuilder", "QuickAnswer"]
 
@@ -42,6 +42,7 @@ class Plan:
         "process_request_body",
         "quick_answer",
         "response_headers",
+        "runners",
         "show_tracebacks",
         "tools",
     )
@@ -74,11 +75,16 @@ class Plan:
             {point: tuple(hooks.get(point, ())) for point in HOOKPOINTS}
         )
         failsafe: dict[str, tuple[bool, ...]] = {}
+        runners: list[Callable[[Any, Any], Any] | None] = []
         for point in HOOKPOINTS:
             ordered = self.hooks[point]
-            setattr(self, point, tuple(h.bind() for h in ordered))
-            failsafe[point] = tuple(h.failsafe for h in ordered)
+            callbacks = tuple(h.bind() for h in ordered)
+            setattr(self, point, callbacks)
+            failsafe[point] = flags = tuple(h.failsafe for h in ordered)
+            runners.append(_runner(callbacks, flags))
         self._failsafe = failsafe
+        #: one callable per hookpoint, in HOOKPOINTS order, or None where nothing is attached
+        self.runners: tuple[Callable[[Any, Any], Any] | None, ...] = tuple(runners)
         self.config: Mapping[str, Any] = MappingProxyType(dict(config or {}))
         self.tools = tools
         self.label = label
@@ -111,9 +117,14 @@ class Plan:
         hooks[point] = (*ordered[:index], hook, *ordered[index:])
         new.hooks = hooks
         callbacks = getattr(self, point)
-        setattr(new, point, (*callbacks[:index], hook.bind(), *callbacks[index:]))
+        callbacks = (*callbacks[:index], hook.bind(), *callbacks[index:])
+        setattr(new, point, callbacks)
         flags = self._failsafe[point]
-        new._failsafe = {**self._failsafe, point: (*flags[:index], hook.failsafe, *flags[index:])}
+        flags = (*flags[:index], hook.failsafe, *flags[index:])
+        new._failsafe = {**self._failsafe, point: flags}
+        runners = list(self.runners)
+        runners[HOOKPOINTS.index(point)] = _runner(callbacks, flags)
+        new.runners = tuple(runners)
         return new
 
     def describe(self) -> list[str]:
@@ -134,7 +145,28 @@ def _priority(hook: Hook) -> int:
 
 
 # Everything with_hook() shares with the plan it copies: settings and other hookpoints.
-_SHARED_SLOTS = tuple(name for name in Plan.__slots__ if name not in ("hooks", "_failsafe"))
+_SHARED_SLOTS = tuple(
+    name for name in Plan.__slots__ if name not in ("hooks", "_failsafe", "runners")
+)
+
+
+def _runner(
+    callbacks: tuple[Callable[..., Any], ...], failsafe: tuple[bool, ...]
+) -> Callable[[Any, Any], Any] | None:
+    """What runs one hookpoint: nothing, its only callback, or all of them in order.
+
+    PERF: a lone hook is called directly (with nothing after it, failsafe
+    changes nothing), so the common plan pays no loop and no extra frame.
+    """
+    if not callbacks:
+        return None
+    if len(callbacks) == 1:
+        return callbacks[0]
+
+    def run(req: Any, resp: Any) -> None:
+        run_hooks(callbacks, failsafe, req, resp)
+
+    return run
 
 
 def _sorted(hooks: tuple[Hook, ...]) -> tuple[Hook, ...]:
