@@ -95,6 +95,8 @@ class ResponseHeaders:
         values = self._items.get(name.lower())
         if not values:
             return default
+        if len(values) == 1:
+            return values[0][1]  # PERF: one line, nothing to join
         return ", ".join(v for _, v in values)
 
     def get_all(self, name: str) -> list[str]:
@@ -111,6 +113,8 @@ class ResponseHeaders:
         values = self._items.pop(name.lower(), None)
         if values is None:
             return default
+        if len(values) == 1:
+            return values[0][1]
         return ", ".join(v for _, v in values)
 
     def __delitem__(self, name: str) -> None:
@@ -142,6 +146,11 @@ class ResponseHeaders:
 
     def add_vary(self, *names: str) -> None:
         """Add header names to ``Vary`` once each, keeping what is already there."""
+        if len(names) == 1 and names[0] and "vary" not in self._items:
+            # PERF: the common case, the first name of a response's Vary.
+            name = names[0]
+            self._items["vary"] = [("Vary", self._check("Vary", name))]
+            return
         current = self.get("Vary")
         present = [v.strip() for v in current.split(",")] if current else []
         if "*" in present:

@@ -7,6 +7,7 @@ each chunk so that a client sees every chunk as soon as it is sent.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import threading
 import zlib
@@ -61,7 +62,7 @@ class StreamCompressor(Protocol):
 class Coding:
     """One content coding with its level bound: ``compress()`` and ``stream()``."""
 
-    __slots__ = ("_compress", "_stream", "name")
+    __slots__ = ("_stream", "compress", "name")
 
     def __init__(
         self,
@@ -70,12 +71,10 @@ class Coding:
         stream: Callable[[], StreamCompressor],
     ) -> None:
         self.name = name
-        self._compress = compress
+        #: ``compress(data)``: the whole of ``data``, compressed. PERF: the function
+        #: itself, not a method around it: one call less per response.
+        self.compress = compress
         self._stream = stream
-
-    def compress(self, data: bytes) -> bytes:
-        """The whole of ``data``, compressed."""
-        return self._compress(data)
 
     def stream(self) -> StreamCompressor:
         """A fresh compressor for one streamed body."""
@@ -134,10 +133,9 @@ class _ZstdStream:
 
 
 def _zlib_coding(name: str, level: int, wbits: int) -> Coding:
-    def compress(data: bytes) -> bytes:
-        # mtime 0 in the gzip header (zlib writes 0): equal bodies give equal bytes.
-        return zlib.compress(data, level, wbits)
-
+    # mtime 0 in the gzip header (zlib writes 0): equal bodies give equal bytes.
+    # PERF: a partial of the C function, no Python frame per response.
+    compress = functools.partial(zlib.compress, level=level, wbits=wbits)
     return Coding(name, compress, lambda: _ZlibStream(level, wbits))
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import json.encoder
+import json.scanner
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,19 +26,55 @@ class Serializer:
     loads: Callable[[bytes], Any]
 
 
-# PERF: json.dumps() with non-default arguments builds a new encoder per call.
+# PERF: json.dumps() and json.loads() build an encoder (and check the input's
+# encoding) on every call, which costs more than encoding a small session.
+# The C encoder and scanner behind them are built once here; where they do
+# not exist (no _json accelerator) the documented functions are used.
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+_c_scanner = getattr(json.scanner, "c_make_scanner", None)
+
+
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+if _c_encoder is not None:
+    # markers=None: no cycle check; a cyclic value ends in RecursionError, reported below.
+    _encode_chunks = _c_encoder(
+        None, _not_json, json.encoder.encode_basestring, None, ":", ",", False, False, True
+    )
+
+    def _encode(obj: Any) -> str:
+        return "".join(_encode_chunks(obj, 0))
+else:  # pragma: no cover - CPython always has the accelerator
+    _encode = _ENCODER.encode
+
+if _c_scanner is not None:
+    _scan = _c_scanner(json.JSONDecoder())
+
+    def _decode(text: str) -> Any:
+        try:
+            value, end = _scan(text, 0)
+        except StopIteration:
+            raise ValueError("no JSON value at the start") from None
+        if end != len(text):
+            raise ValueError(f"extra data after the JSON value at {end}")
+        return value
+else:  # pragma: no cover
+    _decode = json.JSONDecoder().decode
 
 
 def _json_dumps(obj: Any) -> bytes:
     try:
-        return _ENCODER.encode(obj).encode("utf-8")
-    except (TypeError, ValueError) as exc:
+        return _encode(obj).encode("utf-8")
+    except (TypeError, ValueError, RecursionError) as exc:
         raise TypeError(f"session data cannot be stored as JSON: {exc}") from None
 
 
 def _json_loads(data: bytes) -> Any:
-    return json.loads(data)
+    # Payloads are written by _json_dumps: UTF-8, no surrounding whitespace.
+    return _decode(data.decode("utf-8"))
 
 
 def _msgpack() -> Serializer:

@@ -30,7 +30,11 @@ class LocalLocks:
         with self._guard:
             entry = self._locks.get(session_id)
             if entry is None:
-                entry = self._locks[session_id] = [threading.Lock(), 0]
+                # PERF: nobody holds or waits for this id: take a new lock at once.
+                lock = threading.Lock()
+                lock.acquire()
+                self._locks[session_id] = [lock, 1]
+                return True
             entry[1] += 1
         if entry[0].acquire(timeout=max(timeout, 0.0)):
             return True
