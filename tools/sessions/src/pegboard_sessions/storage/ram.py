@@ -6,6 +6,7 @@ import threading
 import time
 from typing import Any
 
+from ..errors import LockTimeout
 from ..settings import StorageConfig
 from .base import Storage
 
@@ -30,6 +31,23 @@ class RamStorage(Storage):
         if record is None or record[1] <= time.time():
             return None
         return record[0]
+
+    # PERF: nothing is shared between processes, so locking is the in-process
+    # lock alone; these skip the shared-lock steps of the base class.
+    def acquire_lock(self, session_id: str, timeout: float, lease: float) -> Any:
+        if not self.local_locks.acquire(session_id, timeout):
+            raise LockTimeout(session_id, timeout)
+        return None
+
+    def lock_and_load(
+        self, session_id: str, timeout: float, lease: float
+    ) -> tuple[Any, bytes | None]:
+        if not self.local_locks.acquire(session_id, timeout):
+            raise LockTimeout(session_id, timeout)
+        return None, self.load(session_id)
+
+    def release_lock(self, session_id: str, token: Any) -> None:
+        self.local_locks.release(session_id)
 
     def save(self, session_id: str, payload: bytes, ttl: float, lock: Any = None) -> None:
         with self._guard:  # so that clean() never drops a record saved while it runs
