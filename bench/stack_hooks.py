@@ -1,0 +1,100 @@
+"""Where the tool stack's time goes, hook by hook, timed directly (no profiler).
+
+Builds the stack scenario's pegboard app (sessions on RAM, gzip, etags),
+wraps every hook of its compiled plan, the handler, ``App._finish`` and the
+gzip coding's compress function in a ``perf_counter_ns`` timer, replays the
+stack request, and prints microseconds per request for each. The wrappers
+add a little to every figure (two clock reads each); the total is printed
+beside the unwrapped app's, measured in the same run.
+
+    uv run python bench/stack_hooks.py [--requests 20000] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from typing import Any
+
+from hello import run_once
+from scenarios import pegboard_stack, stack_environ
+
+_clock = time.perf_counter_ns
+
+
+def _timed(spent: dict[str, int], label: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        start = _clock()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            spent[label] = spent.get(label, 0) + _clock() - start
+
+    return timed
+
+
+def instrument(app: Any, spent: dict[str, int]) -> None:
+    """Wrap the hooks, handler, codec and finish of ``app``'s /stack route (in place)."""
+    from pegboard.hooks import HOOKPOINTS
+    from pegboard.plans import _runner
+
+    route = app.router.static["/stack"]
+    plan = route.default_plan
+    runners = list(plan.runners)
+    wrapped: set[int] = set()  # the compress hooks of two hookpoints share their codings
+    for index, point in enumerate(HOOKPOINTS):
+        hooks = plan.hooks[point]
+        if not hooks:
+            continue
+        for hook in hooks:
+            for coding in (hook.options.get("codings") or {}).values():
+                if id(coding) not in wrapped:
+                    wrapped.add(id(coding))
+                    coding.compress = _timed(spent, f"  zlib ({coding.name})", coding.compress)
+        callbacks = tuple(
+            _timed(spent, f"{point}: {h.callback.__qualname__}", cb)
+            for h, cb in zip(hooks, getattr(plan, point), strict=True)
+        )
+        setattr(plan, point, callbacks)
+        runners[index] = _runner(callbacks, plan.failsafe(point))
+    plan.runners = tuple(runners)
+    for method, handler in list(route.handlers.items()):
+        route.handlers[method] = _timed(spent, "handler (reads and writes the session)", handler)
+    if route.any_method is not None:
+        route.any_method = _timed(spent, "handler (reads and writes the session)", route.any_method)
+    finish = app._finish
+    app._finish = _timed(spent, "App._finish (headers, cookies, start_response)", finish)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--requests", type=int, default=20000)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+
+    plain = pegboard_stack()
+    plain_environ = stack_environ(plain)
+    timed_app = pegboard_stack()
+    environ = stack_environ(timed_app)
+    spent: dict[str, int] = {}
+    instrument(timed_app, spent)
+
+    best_plain = best_total = float("inf")
+    best: dict[str, float] = {}
+    for _ in range(args.rounds):
+        best_plain = min(best_plain, run_once(plain, args.requests, plain_environ))
+        spent.clear()
+        total = run_once(timed_app, args.requests, environ)
+        if total < best_total:
+            best_total = total
+            best = {k: v / args.requests / 1000 for k, v in spent.items()}
+    print(f"{args.requests} requests x {args.rounds} rounds, the fastest round; us per request")
+    for label, micros in sorted(best.items(), key=lambda item: -item[1]):
+        print(f"  {micros:6.2f}  {label}")
+    print(f"  {best_total:6.2f}  the whole request, timers in place")
+    print(f"  {best_plain:6.2f}  the whole request, no timers")
+
+
+if __name__ == "__main__":
+    main()
