@@ -242,6 +242,24 @@ def test_response_headers_reject_injection_and_merge_vary():
     assert ("Link", "</b>") in headers.items()
 
 
+def test_add_vary_one_name_at_a_time():
+    headers = ResponseHeaders()
+    headers.add_vary("Cookie")
+    headers.add_vary("Accept-Encoding")
+    headers.add_vary("cookie")  # names compare case-insensitively
+    assert headers.get_all("Vary") == ["Cookie, Accept-Encoding"]
+    star = ResponseHeaders()
+    star["Vary"] = "*"
+    star.add_vary("Cookie")
+    assert star["Vary"] == "*"
+    empty = ResponseHeaders()
+    empty["Vary"] = ""
+    empty.add_vary("Origin")
+    assert empty["Vary"] == "Origin"
+    with pytest.raises(ValueError):
+        headers.add_vary("X\r\nSet-Cookie: a=1")
+
+
 def test_response_headers_from_config(make_app, make_client):
     app = make_app({"/": {"response.headers": {"X-Frame-Options": "DENY"}}})
     app.route("/", lambda req, resp: "")

@@ -146,11 +146,23 @@ class ResponseHeaders:
 
     def add_vary(self, *names: str) -> None:
         """Add header names to ``Vary`` once each, keeping what is already there."""
-        if len(names) == 1 and names[0] and "vary" not in self._items:
-            # PERF: the common case, the first name of a response's Vary.
+        if len(names) == 1 and names[0]:
+            # PERF: one name at a time is how tools call it: no list building.
             name = names[0]
-            self._items["vary"] = [("Vary", self._check("Vary", name))]
-            return
+            values = self._items.get("vary")
+            if values is None:
+                self._items["vary"] = [("Vary", self._check("Vary", name))]
+                return
+            if len(values) == 1:
+                current = values[0][1]
+                lowered = name.lower()
+                for part in current.split(","):
+                    part = part.strip().lower()
+                    if part == lowered or part == "*":
+                        return
+                value = f"{current}, {name}" if current.strip() else name
+                self._items["vary"] = [(values[0][0], self._check("Vary", value))]
+                return
         current = self.get("Vary")
         present = [v.strip() for v in current.split(",")] if current else []
         if "*" in present:

@@ -84,7 +84,8 @@ def validate_etags(req: Request, resp: Response, *, autotags: bool = False) -> N
     """
     if autotags and resp.status == 200 and resp.stream is None and "ETag" not in resp.headers:
         resp.headers["ETag"] = body_tag(resp.body)
-    _apply(req, resp, tags=True, dates="last_modified" in req.plan.tools)
+    if has_conditions(req.environ):  # PERF: most requests carry no condition
+        _apply(req, resp, tags=True, dates="last_modified" in req.plan.tools)
 
 
 def validate_since(req: Request, resp: Response) -> None:

@@ -104,8 +104,9 @@ def compress(
         body = resp.body
         if len(body) < min_size or not body:
             return
-        resp.body = coding.compress(body)
-        headers["Content-Length"] = str(len(resp.body))
+        compressed = coding.compress(body)
+        resp.body = compressed
+        headers["Content-Length"] = str(len(compressed))
     headers["Content-Encoding"] = name
     # Byte ranges of the identity body do not apply to this one.
     headers.pop("Accept-Ranges")
