@@ -154,14 +154,14 @@ class ResponseHeaders:
                 self._items["vary"] = [("Vary", self._check("Vary", name))]
                 return
             if len(values) == 1:
-                current = values[0][1]
-                lowered = name.lower()
-                for part in current.split(","):
+                given, line = values[0]
+                wanted = name.lower()
+                for part in line.split(","):
                     part = part.strip().lower()
-                    if part == lowered or part == "*":
+                    if part == wanted or part == "*":
                         return
-                value = f"{current}, {name}" if current.strip() else name
-                self._items["vary"] = [(values[0][0], self._check("Vary", value))]
+                value = f"{line}, {name}" if line.strip() else name
+                self._items["vary"] = [(given, self._check("Vary", value))]
                 return
         current = self.get("Vary")
         present = [v.strip() for v in current.split(",")] if current else []
