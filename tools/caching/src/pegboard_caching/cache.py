@@ -262,8 +262,7 @@ class ResponseCache:
             return None  # lookup() meets the same failure and steps aside from the backend
         if entry is None or entry.status in _NO_BODY:
             return None
-        runtime = self.runtime
-        age = entry.age(runtime.clock() if runtime is not None else time.time())
+        age = entry.age(self._clock())
         ttl = entry.lifetime - age
         if ttl <= 0:
             return None
@@ -316,8 +315,7 @@ class ResponseCache:
         backend.wait_for_unlock(lock, timeout)
         entry, _ = self._find(backend, state.key, req.environ)
         if entry is not None:
-            runtime = self.runtime
-            age = entry.age(runtime.clock() if runtime is not None else time.time())
+            age = entry.age(self._clock())
             ttl = entry.lifetime - age
             if ttl > 0:
                 serve_entry(req, resp, entry, age, f"pegboard; hit; collapsed; ttl={int(ttl)}")
