@@ -236,9 +236,10 @@ def test_unknown_hookpoint_for_attach(make_app, make_client):
 
 def test_no_config_merging_or_validation_per_request(make_app, make_client, monkeypatch):
     """Plans are compiled at start; requests only execute them."""
-    from pegboard import app as app_module
+    from pegboard import compiler as compiler_module
     from pegboard import config as config_module
     from pegboard import tool as tools_module
+    from pegboard import validation as validation_module
 
     app = make_app(
         {"/": {"tools.response_time.on": True}, "/deep/er": {"request.max_body_size": 5}}
@@ -262,8 +263,16 @@ def test_no_config_merging_or_validation_per_request(make_app, make_client, monk
     monkeypatch.setattr(
         tools_module.Tool, "validate", counting("validate", tools_module.Tool.validate)
     )
-    monkeypatch.setattr(app_module.App, "_compile", counting("compile", app_module.App._compile))
-    monkeypatch.setattr(app_module.App, "_clean", counting("clean", app_module.App._clean))
+    monkeypatch.setattr(
+        compiler_module.PlanCompiler,
+        "compile",
+        counting("compile", compiler_module.PlanCompiler.compile),
+    )
+    monkeypatch.setattr(
+        validation_module.ConfigValidator,
+        "clean_section",
+        counting("clean", validation_module.ConfigValidator.clean_section),
+    )
     client = make_client(app)
     for _ in range(20):
         assert client.get("/a").headers["X-Response-Time"]

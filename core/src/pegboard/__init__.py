@@ -1,43 +1,67 @@
 """pegboard: a WSGI core with hookpoints, and tools switched on per path.
 
-The public surface is small: :class:`App`, the :class:`Tool` model and its
-:class:`Hook`, the HTTP exceptions, the ``request``/``response`` context
-proxies, the ``tools`` decorator namespace and pluggy's ``hookimpl`` marker.
+The public surface: :class:`App`; the tool-author API (:class:`Tool`,
+:class:`ToolOptions` and :func:`option`, :class:`Hook`, :class:`HookDoc`, the
+plan builder, :class:`State`); the request and response with their header and
+cookie types; the HTTP exceptions; the ``request``/``response`` context
+proxies; the ``tools`` decorator namespace; pluggy's ``hookimpl`` marker.
+Tools import only these names (and the public modules ``pegboard.httputil``
+and ``pegboard.testing``).
 """
 
 from ._version import __version__
 from .app import App
+from .compiler import RoutePlans
 from .config import Config, load_config
-from .context import request, response
-from .errors import ConfigError, HTTPError, HTTPRedirect, NotFound
+from .context import current_exchange, request, response
+from .cookies import Cookie, parse_cookie_header
+from .errors import ConfigError, HTTPError, HTTPRedirect, NotFound, reason, status_line
+from .headers import RequestHeaders, ResponseHeaders
 from .hooks import HOOKPOINTS, Hook
 from .hookspecs import hookimpl, hookspec
+from .options import Option, OptionError, ToolOptions, import_string, option
 from .plans import Plan, PlanBuilder
 from .request import Remote, Request
 from .response import Response
-from .tool import Tool, WrapperTool, tools
+from .state import State
+from .tool import HookDoc, Tool, WrapperTool, tools
 
 __all__ = [
     "HOOKPOINTS",
     "App",
     "Config",
     "ConfigError",
+    "Cookie",
     "HTTPError",
     "HTTPRedirect",
     "Hook",
+    "HookDoc",
     "NotFound",
+    "Option",
+    "OptionError",
     "Plan",
     "PlanBuilder",
     "Remote",
     "Request",
+    "RequestHeaders",
     "Response",
+    "ResponseHeaders",
+    "RoutePlans",
+    "State",
     "Tool",
+    "ToolOptions",
     "WrapperTool",
     "__version__",
+    "current_exchange",
     "hookimpl",
     "hookspec",
+    "import_string",
     "load_config",
+    "option",
+    "parse_cookie_header",
+    "reason",
     "request",
     "response",
+    "status_line",
     "tools",
 ]

@@ -100,7 +100,7 @@ def _cmd_routes(args: argparse.Namespace) -> int:
         for section, (plan, _) in route.section_plans.items():
             print(f"  under section {section}:")
             _print_plan(plan)
-    for path, plan in sorted(app._section_plans.items()):
+    for path, plan in sorted(app.section_plans().items()):
         print(f"section {path} (paths without a route)")
         _print_plan(plan)
     for prefix, _, mounted in app._mounts:

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["current", "request", "response"]
+if TYPE_CHECKING:
+    from .request import Request
+    from .response import Response
+
+__all__ = ["current", "current_exchange", "request", "response"]
 
 #: PERF: one ContextVar holds the (request, response) pair, so a request costs one set().
 #: None once a request is over, so the proxies never show a finished request.
 current: ContextVar[tuple[Any, Any] | None] = ContextVar("pegboard.current", default=None)
+
+
+def current_exchange() -> tuple[Request, Response] | None:
+    """The request and response being handled in this context, or None outside a request.
+
+    For code that has no ``req`` at hand and needs the real objects rather
+    than the ``pegboard.request``/``pegboard.response`` proxies.
+    """
+    return current.get()
 
 
 class _Proxy:

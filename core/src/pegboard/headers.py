@@ -79,10 +79,15 @@ class ResponseHeaders:
     def __setitem__(self, name: str, value: object) -> None:
         self._items[name.lower()] = [(name, self._check(name, value))]
 
-    def _set_trusted(self, key: str, name: str, value: str) -> None:
-        # PERF: for values the core builds itself (Content-Length, the default
-        # Content-Type): no CR/LF check, ``key`` already lower-cased.
-        self._items[key] = [(name, value)]
+    def set_trusted(self, name: str, value: str, lowered: str | None = None) -> None:
+        """Set a header without checking the value for CR/LF.
+
+        PERF: for values a tool built itself from safe parts (a number, a
+        constant, a value it checked when it stored it), on hot paths. Never
+        for text that came from a client or a handler. ``lowered`` may pass
+        ``name.lower()`` when the caller already has it.
+        """
+        self._items[lowered or name.lower()] = [(name, value)]
 
     def add(self, name: str, value: object) -> None:
         """Add one more value for ``name`` (sent as a separate header line)."""

@@ -1,8 +1,16 @@
-"""Option schemas taken from signatures, and checking values against annotations."""
+"""Option schemas: typed option classes, signatures, and checking values against annotations.
+
+A tool declares its options either as a :class:`ToolOptions` subclass (a
+frozen dataclass whose fields are the options, each with its meaning and
+unit) or, in the older form, as the keyword parameters of its callback or
+``attach``. Both give the same :class:`Option` records, which validation, the
+generated reference and ``pegboard tools`` read.
+"""
 
 from __future__ import annotations
 
 import collections.abc
+import dataclasses
 import importlib
 import inspect
 import types
@@ -11,18 +19,38 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["MISSING", "Option", "coerce", "import_string", "schema_from", "type_name"]
+from typing_extensions import dataclass_transform
+
+__all__ = [
+    "MISSING",
+    "Option",
+    "OptionError",
+    "ToolOptions",
+    "coerce",
+    "import_string",
+    "option",
+    "schema_from",
+    "schema_of_options",
+    "type_name",
+]
 
 MISSING: Any = inspect.Parameter.empty
+_META = "pegboard"
 
 
 @dataclass(frozen=True, slots=True)
 class Option:
-    """One option of a tool: its name, annotation and default (MISSING if required)."""
+    """One option of a tool: its name, annotation and default (MISSING if required).
+
+    ``doc`` says what it does and ``unit`` what its number counts (seconds,
+    bytes...); both feed the generated configuration reference.
+    """
 
     name: str
     annotation: Any
     default: Any
+    doc: str = ""
+    unit: str | None = None
 
     @property
     def required(self) -> bool:
@@ -30,8 +58,88 @@ class Option:
 
     def describe(self) -> str:
         kind = type_name(self.annotation)
+        if self.unit:
+            kind = f"{kind}, {self.unit}"
         default = "required" if self.required else f"default {self.default!r}"
         return f"{self.name}: {kind} ({default})"
+
+
+class OptionError(ValueError):
+    """An option value that cannot work, raised by an options class or ``Tool.check``.
+
+    The core turns it into a :class:`~pegboard.ConfigError` naming the config
+    section and the key ``tools.<tool>.<key>``.
+    """
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        self.message = message
+        super().__init__(f"{key}: {message}")
+
+
+def option(
+    default: Any = MISSING,
+    *,
+    doc: str = "",
+    unit: str | None = None,
+    default_factory: Callable[[], Any] | None = None,
+) -> Any:
+    """One field of a :class:`ToolOptions` class: its default, meaning and unit.
+
+    Leave ``default`` out for a required option. ``unit`` is shown in the
+    reference beside the type (``"seconds"``, ``"minutes"``, ``"bytes"``).
+    """
+    metadata = {_META: (doc, unit)}
+    if default_factory is not None:
+        return dataclasses.field(default_factory=default_factory, metadata=metadata)
+    if default is MISSING:
+        return dataclasses.field(metadata=metadata)
+    return dataclasses.field(default=default, metadata=metadata)
+
+
+@dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(option,))
+class ToolOptions:
+    """Base class of a tool's typed options: each subclass is a frozen, keyword-only dataclass.
+
+    The core builds one instance per compiled plan from the merged config and
+    hands it to ``Tool.attach(plan, options)``; ``__post_init__`` may raise
+    :class:`OptionError` for a value that cannot work.
+
+    ::
+
+        class GreetOptions(pegboard.ToolOptions):
+            header: str = pegboard.option("X-Greeting", doc="the header to set")
+            ttl: float = pegboard.option(60.0, doc="how long it lasts", unit="seconds")
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+
+
+def schema_of_options(options_type: type[Any]) -> dict[str, Option]:
+    """The options of a dataclass (a :class:`ToolOptions` subclass or any ``@dataclass``)."""
+    if not dataclasses.is_dataclass(options_type):
+        raise TypeError(f"tool options must be a dataclass, not {options_type!r}")
+    try:
+        hints = typing.get_type_hints(options_type)
+    except Exception:
+        hints = {}
+    schema: dict[str, Option] = {}
+    for field in dataclasses.fields(options_type):
+        if not field.init:
+            continue
+        if field.default is not dataclasses.MISSING:
+            default = field.default
+        elif field.default_factory is not dataclasses.MISSING:
+            default = field.default_factory()
+        else:
+            default = MISSING
+        doc, unit = field.metadata.get(_META, ("", None))
+        schema[field.name] = Option(
+            field.name, hints.get(field.name, field.type), default, doc, unit
+        )
+    return schema
 
 
 def schema_from(func: Callable[..., Any], skip: int) -> tuple[dict[str, Option], bool]:

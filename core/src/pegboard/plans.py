@@ -5,9 +5,12 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .hooks import HOOKPOINTS, Hook, run_hooks
+
+if TYPE_CHECKING:
+    from .app import App
 
 __all__ = ["Plan", "PlanBuilder", "QuickAnswer"]
 
@@ -181,11 +184,13 @@ class PlanBuilder:
     ``plan.add(point, callback, priority, failsafe, **options)``.
     """
 
-    def __init__(self, label: str = "", base_dir: Any = None) -> None:
+    def __init__(self, label: str = "", base_dir: Any = None, app: App | None = None) -> None:
         #: the route or config section being compiled, for error messages
         self.label = label
         #: the folder of the config file (a Path), for relative paths in options
         self.base_dir = base_dir
+        #: the app being compiled: app-wide state lives in ``app.state``
+        self.app = app
         self._hooks: dict[str, list[Hook]] = {point: [] for point in HOOKPOINTS}
         self._tool: str | None = None
         self._tool_point: str | None = None
@@ -198,16 +203,21 @@ class PlanBuilder:
         callback: Callable[..., Any],
         priority: int = 50,
         failsafe: bool = False,
+        *,
+        args: tuple[Any, ...] = (),
         **options: Any,
     ) -> None:
-        """Attach ``callback(req, resp, **options)`` at ``point``."""
+        """Attach ``callback(req, resp, *args, **options)`` at ``point``.
+
+        A typed tool passes its options object as ``args=(options,)``.
+        """
         if point not in self._hooks:
             raise ValueError(
                 f"unknown hookpoint {point!r}; expected one of {', '.join(HOOKPOINTS)}"
             )
         if self._priority_override is not None and point == self._tool_point:
             priority = self._priority_override
-        self._hooks[point].append(Hook(callback, priority, failsafe, options, self._tool))
+        self._hooks[point].append(Hook(callback, priority, failsafe, options, self._tool, args))
 
     def add_hook(self, point: str, hook: Hook) -> None:
         """Attach a ready-made Hook at ``point``."""

@@ -10,6 +10,7 @@ from .body import RequestBody
 from .cookies import parse_cookie_header
 from .errors import HTTPError
 from .headers import RequestHeaders
+from .state import State
 
 if TYPE_CHECKING:
     from .app import App
@@ -55,6 +56,7 @@ class Request:
         "_params",
         "_query",
         "_remote",
+        "_state",
         "app",
         "environ",
         "error",
@@ -101,6 +103,15 @@ class Request:
         self._cookies: dict[str, str] | None = None
         self._body: RequestBody | None = None
         self._remote: Remote | None = None
+        self._state: State | None = None
+
+    @property
+    def state(self) -> State:
+        """Data of this one request that tools and the handler share (created on first use)."""
+        state = self._state
+        if state is None:
+            state = self._state = State()
+        return state
 
     @property
     def config(self) -> Mapping[str, Any]:

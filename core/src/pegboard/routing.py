@@ -6,9 +6,13 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, HTTPError
+
+if TYPE_CHECKING:
+    from .compiler import RoutePlans
+    from .plans import Plan
 
 __all__ = ["METHODS", "Converter", "Route", "Router"]
 
@@ -111,12 +115,25 @@ class Route:
             self.handlers["HEAD"] = self.handlers["GET"]
         allowed = sorted(set(self.handlers) | ({"OPTIONS"} if self.handlers else set()))
         self.allow = ", ".join(allowed)
-        # Filled in by App.start():
-        self.plans: dict[str, Any] = {}
-        self.default_plan: Any = None
-        #: True when a config section lies inside the templated part of this route
-        self.section_dependent = False
-        self.section_plans: dict[str, Any] = {}
+        #: the compiled plans, filled in when the app compiles
+        self.compiled: RoutePlans | None = None
+
+    @property
+    def default_plan(self) -> Plan | None:
+        """The plan for methods without config of their own (None before the app compiles)."""
+        return self.compiled.default if self.compiled is not None else None
+
+    @property
+    def plans(self) -> dict[str, Plan]:
+        """The plans of methods that have config of their own, by method."""
+        return dict(self.compiled.by_method) if self.compiled is not None else {}
+
+    @property
+    def section_plans(self) -> dict[str, tuple[Plan, dict[str, Plan]]]:
+        """Per config section inside the template: (default plan, plans by method)."""
+        if self.compiled is None:
+            return {}
+        return {s: (d, dict(m)) for s, (d, m) in self.compiled.by_section.items()}
 
     def code_config(self) -> dict[str, Any]:
         """Route config merged with decorator config on the target."""
