@@ -115,6 +115,13 @@ def test_new_tool_scaffold_passes_its_own_tests(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout
+    # The typed form passes mypy --strict without a single ignore.
+    source = package / "src" / "pegboard_request_stamp"
+    assert "type: ignore" not in (source / "__init__.py").read_text()
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", str(source)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_new_tool_refuses_bad_names(tmp_path, capsys):

@@ -127,14 +127,22 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_reference(args: argparse.Namespace) -> int:
-    from .reference import render_reference
+    from pathlib import Path
+
+    from .reference import render_ordering, render_reference, splice_ordering
 
     _, registry, _ = build_plugin_manager((), disabled_plugins(), True)
     text = render_reference(registry)
+    if args.lifecycle:
+        page = Path(args.lifecycle)
+        page.write_text(
+            splice_ordering(page.read_text(encoding="utf-8"), render_ordering(registry)),
+            encoding="utf-8",
+        )
     if args.output:
         with open(args.output, "w", encoding="utf-8") as fh:
             fh.write(text)
-    else:
+    elif not args.lifecycle:
         sys.stdout.write(text)
     return 0
 
@@ -183,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     reference = sub.add_parser("reference", help="print the configuration reference (Markdown)")
     reference.add_argument("--output", help="write to this file instead of stdout")
+    reference.add_argument(
+        "--lifecycle", help="rewrite the ordering table in this page (docs/lifecycle.md)"
+    )
     reference.set_defaults(func=_cmd_reference)
 
     new = sub.add_parser("new-tool", help="scaffold a third-party tool package")

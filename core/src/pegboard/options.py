@@ -78,8 +78,8 @@ class OptionError(ValueError):
 
 
 def option(
-    default: Any = MISSING,
     *,
+    default: Any = MISSING,
     doc: str = "",
     unit: str | None = None,
     default_factory: Callable[[], Any] | None = None,
@@ -88,6 +88,8 @@ def option(
 
     Leave ``default`` out for a required option. ``unit`` is shown in the
     reference beside the type (``"seconds"``, ``"minutes"``, ``"bytes"``).
+    Arguments are keywords so that type checkers see the default
+    (``dataclass_transform`` field specifiers).
     """
     metadata = {_META: (doc, unit)}
     if default_factory is not None:
@@ -108,8 +110,8 @@ class ToolOptions:
     ::
 
         class GreetOptions(pegboard.ToolOptions):
-            header: str = pegboard.option("X-Greeting", doc="the header to set")
-            ttl: float = pegboard.option(60.0, doc="how long it lasts", unit="seconds")
+            header: str = pegboard.option(default="X-Greeting", doc="the header to set")
+            ttl: float = pegboard.option(default=60.0, doc="how long it lasts", unit="seconds")
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

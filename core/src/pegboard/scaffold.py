@@ -40,23 +40,39 @@ from __future__ import annotations
 
 import pegboard
 
-__all__ = ["{name}", "pegboard_tools"]
+__all__ = ["{title_class}Options", "pegboard_tools"]
 
 
-def {name}(
-    req: pegboard.Request,
-    resp: pegboard.Response,
-    *,
-    header: str = "X-{title}",
-    value: str = "on",
+class {title_class}Options(pegboard.ToolOptions):
+    """The options of ``tools.{name}``: each field is one config key."""
+
+    header: str = pegboard.option(default="X-{title}", doc="the response header to set")
+    value: str = pegboard.option(default="on", doc="the value it gets")
+
+    def __post_init__(self) -> None:
+        # Checks run when the app starts: a bad value is a config error naming its key.
+        if not self.header.isascii() or ":" in self.header:
+            raise pegboard.OptionError("header", f"{{self.header!r}} is not a header name")
+
+
+def add_header(
+    req: pegboard.Request, resp: pegboard.Response, options: {title_class}Options
 ) -> None:
-    """Set ``header`` to ``value``. The keyword parameters are the tool's options."""
-    resp.headers[header] = value
+    """Set the configured header."""
+    resp.headers[options.header] = options.value
 
 
 @pegboard.hookimpl
 def pegboard_tools() -> list[pegboard.Tool]:
-    return [pegboard.Tool("{name}", {name}, point="before_finalize", priority=60)]
+    return [
+        pegboard.Tool(
+            "{name}",
+            add_header,
+            point="before_finalize",
+            priority=60,
+            options_type={title_class}Options,
+        )
+    ]
 '''
 
 _TEST = '''\
@@ -137,7 +153,13 @@ def new_tool(name: str, parent: Path) -> Path:
     root = parent / f"pegboard-{dash}"
     if root.exists():
         raise FileExistsError(f"{root} already exists")
-    fields = {"name": name, "dash": dash, "title": title, "core_version": __version__}
+    fields = {
+        "name": name,
+        "dash": dash,
+        "title": title,
+        "title_class": title.replace("-", ""),
+        "core_version": __version__,
+    }
     files = {
         "pyproject.toml": _PYPROJECT,
         f"src/pegboard_{name}/__init__.py": _MODULE,
