@@ -21,10 +21,11 @@ from .context import current
 from .error_pages import apply_http_error, apply_redirect, render_error
 from .errors import _STATUS_LINES, HTTPError, HTTPRedirect, NotFound, status_line
 from .hooks import HOOKPOINTS
+from .hosts import HostPolicy
 from .plans import Plan
 from .plugins import PluginInfo, ToolRegistry, build_plugin_manager, disabled_plugins
 from .request import Request
-from .responding import ResponseBody, finish
+from .responding import ResponseBody, finish, handler_result
 from .response import Response
 from .routing import Route, Router
 from .state import State
@@ -41,6 +42,18 @@ T = TypeVar("T")
 # Shared by every request to a route without parameters; handlers get a copy via **.
 _NO_PARAMS: dict[str, Any] = {}
 _POINT_INDEX = {point: index for index, point in enumerate(HOOKPOINTS)}
+
+
+_BAD_HOST = b"The Host header names a host this site does not serve.\n"
+
+
+def _bad_request(
+    environ: dict[str, Any], start_response: Callable[..., Any], body: bytes
+) -> list[bytes]:
+    """A plain 400 for a request refused before routing (no route, plan or hook ran)."""
+    headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
+    start_response("400 Bad Request", headers)
+    return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
 def _not_found(req: Request, resp: Response, **params: Any) -> None:
@@ -89,6 +102,7 @@ class App:
         # PERF: read by every unrouted request; copies of the compiler's results.
         self._section_plans: dict[str, Plan] = {}
         self._root_plan: Plan | None = None
+        self._hosts: HostPolicy | None = None
 
     # -- building the app ------------------------------------------------------
 
@@ -234,6 +248,8 @@ class App:
             self._compiler = compiler
             self._section_plans = compiler.section_plans
             self._root_plan = compiler.section_plans["/"]
+            allowed = self.config.globals.get("request", {}).get("allowed_hosts")
+            self._hosts = HostPolicy(allowed) if allowed is not None else None
 
     def stop(self) -> None:
         """Run the plugins' stop hooks, then stop the tools; the next request starts again."""
@@ -276,6 +292,15 @@ class App:
             self.compile()
         return dict(self._section_plans)
 
+    def host_allowed(self, host: str | None) -> bool:
+        """Whether ``request.allowed_hosts`` admits ``host`` (a Host value; True when unset).
+
+        The core checks the Host header before routing; a tool that takes the
+        host from elsewhere (a trusted proxy's header) checks it here too.
+        """
+        hosts = self._hosts
+        return hosts is None or hosts.allows(host)
+
     def _prepare_route(self, route: Route) -> None:
         assert self._compiler is not None
         route.compiled = self._compiler.compile_route(route)
@@ -287,20 +312,15 @@ class App:
     ) -> Iterable[bytes]:
         if not self._started:
             self.start()
+        hosts = self._hosts
+        if hosts is not None and not hosts.allows(environ.get("HTTP_HOST")):
+            return _bad_request(environ, start_response, _BAD_HOST)
         path: str = environ.get("PATH_INFO") or "/"
         if not path.isascii():
             try:
                 path = path.encode("latin-1").decode("utf-8")
             except UnicodeError:
-                body = b"The request path is not valid UTF-8.\n"
-                start_response(
-                    "400 Bad Request",
-                    [
-                        ("Content-Type", "text/plain; charset=utf-8"),
-                        ("Content-Length", str(len(body))),
-                    ],
-                )
-                return [body]
+                return _bad_request(environ, start_response, b"The request path is not valid UTF-8.\n")
         if self._mounts:
             for prefix, raw, app in self._mounts:
                 if path == prefix or (path.startswith(prefix) and path[len(prefix)] == "/"):
@@ -404,6 +424,8 @@ class App:
                 if handler is not None:
                     result = handler(req, resp, **req.path_params)
                     if result is not None:
+                        if type(result) is not str and type(result) is not bytes:
+                            result = handler_result(req, result, resp)
                         resp.set_body(result)
             except HTTPError as exc:
                 apply_http_error(req, resp, exc)

@@ -71,9 +71,21 @@ class ResponseHeaders:
 
     @staticmethod
     def _check(name: str, value: object) -> str:
-        text = value if isinstance(value, str) else str(value)
-        if "\n" in text or "\r" in text or "\n" in name or "\r" in name or ":" in name:
-            raise ValueError(f"invalid header {name!r}: CR, LF and ':' are not allowed")
+        if isinstance(value, str):
+            text = value
+        elif isinstance(value, (bytes, bytearray)):
+            text = bytes(value).decode("latin-1")  # field values are octets (RFC 9110 §5.5)
+        else:
+            text = str(value)
+        if (
+            "\n" in text
+            or "\r" in text
+            or "\0" in text
+            or "\n" in name
+            or "\r" in name
+            or ":" in name
+        ):
+            raise ValueError(f"invalid header {name!r}: CR, LF, NUL and ':' are not allowed")
         return text
 
     def __setitem__(self, name: str, value: object) -> None:

@@ -29,6 +29,7 @@ RESPONSE_OPTIONS: dict[str, Any] = {"headers": dict[str, str]}
 GLOBAL_OPTIONS: dict[str, dict[str, Any]] = {
     "server": {"host": str, "port": int, "workers": int, "threads": int, "name": str},
     "plugins": {"disable": list[str]},
+    "request": {"allowed_hosts": list[str]},
 }
 
 #: key -> (default, what it does), for the generated reference
@@ -49,4 +50,9 @@ OPTION_DOCS: dict[str, tuple[Any, str]] = {
     "server.threads": (8, "threads per process"),
     "server.name": (None, "server adapter (default: the measured choice, see servers.md)"),
     "plugins.disable": ([], "entry-point or distribution names not to load"),
+    "request.allowed_hosts": (
+        None,
+        "Host names served (`example.com`, `.example.com` for subdomains too, `:port` to "
+        "pin a port, `*` for any); another Host gets 400 before routing; unset: any Host",
+    ),
 }

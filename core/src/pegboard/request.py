@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from .body import RequestBody
 from .cookies import parse_cookie_header
 from .errors import HTTPError
+from .forms import parse_urlencoded
 from .headers import RequestHeaders
+from .httputil import charset_codec, parse_media_type
 from .state import State
 
 if TYPE_CHECKING:
@@ -194,12 +196,16 @@ class Request:
 
     @property
     def query(self) -> Params:
-        """Query-string parameters; a repeated key gives a list."""
+        """Query-string parameters; a repeated key gives a list. Not valid UTF-8: 400."""
         if self._query is None:
             params: Params = {}
-            qs = self.environ.get("QUERY_STRING")
+            qs: str | None = self.environ.get("QUERY_STRING")
             if qs:
-                for name, value in parse_qsl(qs, keep_blank_values=True):
+                try:
+                    raw = qs.encode("latin-1")  # PEP 3333: the bytes as sent, one per char
+                except UnicodeEncodeError:
+                    raise HTTPError(400, "The query string is not valid UTF-8.") from None
+                for name, value in parse_urlencoded(raw, what="query string"):
                     _add_param(params, name, value)
             self._query = params
         return self._query
@@ -281,6 +287,12 @@ class Request:
         form: Params = {}
         files: dict[str, Any] = {}
         if self.process_request_body and self._has_form():
+            charset = self._form_charset()
+            if self.content_type == "application/x-www-form-urlencoded":
+                for name, value in parse_urlencoded(self.body.bytes, charset):
+                    _add_param(form, name, value)
+                self._form, self._files = form, files
+                return
             import multipart
 
             body = self.body
@@ -298,13 +310,26 @@ class Request:
                 raise HTTPError(413, f"The form is too large: {exc}") from None
             except multipart.MultipartError as exc:
                 raise HTTPError(400, f"Malformed form data: {exc}") from None
-            except UnicodeDecodeError:
+            except (UnicodeDecodeError, LookupError):
                 raise HTTPError(400, "The form is not valid in its declared charset.") from None
             for name, value in fields.iterallitems():
                 _add_param(form, name, value)
             for name, part in uploads.iterallitems():
                 files.setdefault(name, part)
         self._form, self._files = form, files
+
+    def _form_charset(self) -> str:
+        """The codec of the form's declared charset (UTF-8 if none); 415 if it is no charset."""
+        try:
+            declared = parse_media_type(self.environ.get("CONTENT_TYPE", "")).charset
+        except ValueError:
+            raise HTTPError(400, "The Content-Type header is malformed.") from None
+        if declared is None:
+            return "utf-8"
+        codec = charset_codec(declared)
+        if codec is None:
+            raise HTTPError(415, f"The charset {declared[:40]!r} is not a text encoding.")
+        return codec
 
     @property
     def form(self) -> Params:

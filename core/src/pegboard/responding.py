@@ -8,8 +8,9 @@ runs ``on_end_request`` once the server closes the body.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from .context import current
@@ -20,7 +21,7 @@ from .hooks import run_hooks
 from .request import Request
 from .response import Response
 
-__all__ = ["ResponseBody", "finish"]
+__all__ = ["ResponseBody", "finish", "handler_result"]
 
 _log = logging.getLogger("pegboard.error")
 
@@ -30,6 +31,50 @@ STATUSES_WITHOUT_BODY = frozenset({204, 304, *range(100, 200)})
 
 #: ``unexpected(req, resp, exc)``: turns an exception into a 500 (App._unexpected)
 Unexpected = Callable[[Request, Response, BaseException], None]
+
+
+_RETURNS = (
+    "return str, bytes, an iterable of bytes or str, a dict (sent as JSON) or None, "
+    "or turn on tools.json_out for lists and other objects as JSON"
+)
+
+
+def handler_result(req: Request, result: Any, resp: Response) -> Any:
+    """What ``resp.set_body`` takes for a handler's return value other than str/bytes.
+
+    A dict (any mapping) becomes JSON, ``application/json`` unless the
+    handler set a type, as Flask does. bytearray, memoryview and iterables
+    (lists, generators) are bodies as they are; their chunks must be bytes or
+    str, which is checked as they are sent (so a tool such as ``flatten`` may
+    still rewrite a nested one first). Anything else raises TypeError naming
+    the handler, the type and the fix; the core turns it into a 500 and logs it.
+    """
+    if isinstance(result, Mapping):
+        try:
+            body = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise TypeError(
+                f"handler {_handler_name(req)} returned a {type(result).__name__} that is not "
+                f"JSON-serializable ({exc}); turn on tools.json_out, which encodes "
+                "dataclasses, dates and more, or convert it yourself"
+            ) from None
+        resp.headers.setdefault("Content-Type", "application/json")
+        return body.encode("utf-8")
+    if isinstance(result, (bytearray, memoryview)) or (
+        hasattr(result, "__iter__") and not isinstance(result, (int, float, complex))
+    ):
+        return result
+    raise TypeError(f"handler {_handler_name(req)} returned {type(result).__name__}; {_RETURNS}")
+
+
+def _handler_name(req: Request) -> str:
+    """The user's handler for this request, named as ``module.qualname`` (not a tool's wrapper)."""
+    route = req.route
+    handler = route.handler_for(req.method) if route is not None else None
+    target = getattr(handler or req.handler, "__func__", handler or req.handler)
+    name = getattr(target, "__qualname__", None) or type(target).__qualname__
+    module = getattr(target, "__module__", None)
+    return f"{module}.{name}" if module else name
 
 
 def finish(
@@ -100,7 +145,7 @@ def _start_stream(
     # Pull the first chunk before the headers go out, so that an error raised
     # at the start of a generator still becomes a proper error response.
     try:
-        first = _to_bytes(next(iterator, b""))
+        first = _to_bytes(next(iterator, b""), req)
     except (HTTPError, HTTPRedirect, Exception) as exc:
         _close(stream)
         resp.stream = None
@@ -116,12 +161,17 @@ def _start_stream(
     return ResponseBody(first, iterator, stream, req, resp)
 
 
-def _to_bytes(chunk: Any) -> bytes:
+def _to_bytes(chunk: Any, req: Request) -> bytes:
     if isinstance(chunk, bytes):
         return chunk
     if isinstance(chunk, str):
         return chunk.encode("utf-8")
-    return bytes(chunk)
+    if isinstance(chunk, (bytearray, memoryview)):
+        return bytes(chunk)
+    raise TypeError(
+        f"the body of handler {_handler_name(req)} has a {type(chunk).__name__} chunk; "
+        f"{_RETURNS}, or tools.flatten for nested iterables"
+    )
 
 
 def _close(stream: Any) -> None:
@@ -169,7 +219,7 @@ class ResponseBody:
             self._first = None
             return first
         try:
-            return _to_bytes(next(self._iterator))
+            return _to_bytes(next(self._iterator), self._req)
         except StopIteration:
             raise
         except Exception:

@@ -13,6 +13,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .hooks import HOOKPOINTS, Hook
+from .hosts import check_host_pattern
 from .namespaces import CORE_NAMESPACES, GLOBAL_OPTIONS, REQUEST_OPTIONS, RESPONSE_OPTIONS
 from .options import coerce
 from .plugins import ToolRegistry
@@ -56,7 +57,9 @@ class ConfigValidator:
                     )
                 try:
                     keys[key] = coerce(value, known[key])
-                except TypeError as exc:
+                    if (ns, key) == ("request", "allowed_hosts"):
+                        keys[key] = [check_host_pattern(h) for h in keys[key]]
+                except (TypeError, ValueError) as exc:
                     raise ConfigError(str(exc), section=ns, key=f"{ns}.{key}") from None
 
     def clean_section(self, flat: Mapping[str, Any], section: str) -> dict[str, Any]:
@@ -77,6 +80,13 @@ class ConfigValidator:
                 clean[key] = self._hooks_value(value, section, key)
             elif ns == "request" or ns == "response":
                 known = REQUEST_OPTIONS if ns == "request" else RESPONSE_OPTIONS
+                if rest not in known and rest in GLOBAL_OPTIONS.get(ns, {}):
+                    raise ConfigError(
+                        f"{key} applies to the whole site: set it in a top-level [{ns}] "
+                        "table, not in a path section",
+                        section=section,
+                        key=key,
+                    )
                 if rest not in known:
                     raise ConfigError(
                         f"unknown option{suggest(rest, known)}", section=section, key=key

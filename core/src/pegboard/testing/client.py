@@ -184,6 +184,8 @@ class Client:
         else:
             # No Content-Length: a chunked request, as servers present it.
             env["wsgi.input"] = io.BytesIO(b"".join(body))
+        if any(name.lower() == "host" for name, _ in headers):
+            del env["HTTP_HOST"]  # the caller's Host replaces the URL's, as in a real client
         for name, value in headers:
             key = name.upper().replace("-", "_")
             if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
