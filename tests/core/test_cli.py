@@ -59,7 +59,7 @@ def test_check_accepts_good_and_names_bad_config(tmp_path, capsys):
     assert "OK" in capsys.readouterr().out
     bad = tmp_path / "bad.toml"
     bad.write_text('["/x"]\ntools.response_time.heder = "X"\n')
-    assert main(["check", str(bad)]) == 1
+    assert main(["check", str(bad)]) == 2  # a config mistake: status 2 (DESIGN §8)
     err = capsys.readouterr().err
     assert (
         "[/x] tools.response_time.heder: tool 'response_time' has no option 'heder'; did you mean 'header'?"

@@ -86,7 +86,9 @@ def test_unsupported_results_are_a_500_through_the_error_path(
     assert "Internal Server Error" in result.text
     assert "Traceback" not in result.text
     assert app.ended == ["/"], "the request still ran its hooks"
-    logged = "\n".join(r.getMessage() + str(r.exc_info[1] if r.exc_info else "") for r in caplog.records)
+    logged = "\n".join(
+        r.getMessage() + str(r.exc_info[1] if r.exc_info else "") for r in caplog.records
+    )
     assert "test_handler_results" in logged and "my_handler" in logged
     assert type_name in logged
     assert fix in logged
@@ -101,4 +103,6 @@ def test_a_resource_responder_is_named(make_app, make_client, caplog):
     app.route("/things", Things())
     with caplog.at_level(logging.ERROR, logger="pegboard.error"):
         assert make_client(app).get("/things").status == 500
-    assert any("Things.on_get returned int" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+    assert any(
+        "Things.on_get returned int" in str(r.exc_info[1]) for r in caplog.records if r.exc_info
+    )

@@ -115,7 +115,17 @@ def test_a_refused_host_over_a_real_server(app, live_server):
     curl = shutil.which("curl")
     assert curl, "curl is one of the real clients the tests use"
     out = subprocess.run(
-        [curl, "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: a.example.org", server.url],
+        [
+            curl,
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-H",
+            "Host: a.example.org",
+            server.url,
+        ],
         capture_output=True,
         text=True,
         check=True,

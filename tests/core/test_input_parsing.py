@@ -78,7 +78,11 @@ def test_bytes_not_valid_in_the_declared_charset_are_a_400(app, make_client):
 @pytest.mark.parametrize("charset", ["rot13", "hex", "base64", "zlib", "utf-7", "nonsense"])
 @pytest.mark.parametrize("kind", [FORM, "multipart/form-data; boundary=xyz"])
 def test_a_charset_that_is_not_a_text_encoding_is_a_415(app, make_client, caplog, charset, kind):
-    body = b"a=1" if kind == FORM else b'--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--xyz--\r\n'
+    body = (
+        b"a=1"
+        if kind == FORM
+        else b'--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--xyz--\r\n'
+    )
     with caplog.at_level(logging.ERROR):
         result = _form(make_client(app), body, f"{kind}; charset={charset}")
     assert result.status == 415
@@ -88,7 +92,7 @@ def test_a_charset_that_is_not_a_text_encoding_is_a_415(app, make_client, caplog
 
 def test_a_multipart_part_in_a_charset_that_is_no_encoding_is_a_400(app, make_client):
     body = (
-        b"--xyz\r\nContent-Disposition: form-data; name=\"a\"\r\n"
+        b'--xyz\r\nContent-Disposition: form-data; name="a"\r\n'
         b"Content-Type: text/plain; charset=rot13\r\n\r\nabc\r\n--xyz--\r\n"
     )
     result = _form(make_client(app), body, "multipart/form-data; boundary=xyz")
@@ -136,6 +140,9 @@ def test_over_a_real_server(app, live_server):
     bad = requests.get(server.url + "/echo?a=%FF", timeout=5)
     assert bad.status_code == 400
     rot = requests.post(
-        server.url + "/echo", data=b"a=1", headers={"Content-Type": f"{FORM}; charset=rot13"}, timeout=5
+        server.url + "/echo",
+        data=b"a=1",
+        headers={"Content-Type": f"{FORM}; charset=rot13"},
+        timeout=5,
     )
     assert rot.status_code == 415

@@ -15,7 +15,15 @@ from .compiler import RoutePlans
 from .config import Config, load_config
 from .context import current_exchange, request, response
 from .cookies import Cookie, parse_cookie_header
-from .errors import ConfigError, HTTPError, HTTPRedirect, NotFound, reason, status_line
+from .errors import (
+    ConfigError,
+    ConfigWarning,
+    HTTPError,
+    HTTPRedirect,
+    NotFound,
+    reason,
+    status_line,
+)
 from .headers import RequestHeaders, ResponseHeaders
 from .hooks import HOOKPOINTS, Hook
 from .hookspecs import hookimpl, hookspec
@@ -31,6 +39,7 @@ __all__ = [
     "App",
     "Config",
     "ConfigError",
+    "ConfigWarning",
     "Cookie",
     "HTTPError",
     "HTTPRedirect",

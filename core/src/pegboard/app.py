@@ -19,7 +19,15 @@ from .compiler import PlanCompiler, RoutePlans
 from .config import Config, flatten_section, load_config
 from .context import current
 from .error_pages import apply_http_error, apply_redirect, render_error
-from .errors import _STATUS_LINES, HTTPError, HTTPRedirect, NotFound, status_line
+from .errors import (
+    _STATUS_LINES,
+    ConfigError,
+    ConfigWarning,
+    HTTPError,
+    HTTPRedirect,
+    NotFound,
+    status_line,
+)
 from .hooks import HOOKPOINTS
 from .hosts import HostPolicy
 from .plans import Plan
@@ -35,6 +43,7 @@ from .validation import ConfigValidator
 __all__ = ["App"]
 
 _log = logging.getLogger("pegboard.error")
+_config_log = logging.getLogger("pegboard.config")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 T = TypeVar("T")
@@ -54,6 +63,18 @@ def _bad_request(
     headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
     start_response("400 Bad Request", headers)
     return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+
+_FORWARDING = ("HTTP_FORWARDED", "HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP")
+
+
+def _is_local(req: Request) -> bool:
+    """A loopback peer that no proxy stands in front of (debug tracebacks go only there)."""
+    env = req.environ
+    if any(name in env for name in _FORWARDING):
+        return False
+    peers = (env.get("REMOTE_ADDR", ""), req.remote.ip)
+    return all(p == "::1" or p.startswith("127.") or p == "localhost" for p in peers)
 
 
 def _not_found(req: Request, resp: Response, **params: Any) -> None:
@@ -103,6 +124,9 @@ class App:
         self._section_plans: dict[str, Plan] = {}
         self._root_plan: Plan | None = None
         self._hosts: HostPolicy | None = None
+        #: development mode (``pegboard serve --debug``): tracebacks of unexpected
+        #: errors go to loopback clients that came through no proxy
+        self.debug = False
 
     # -- building the app ------------------------------------------------------
 
@@ -199,6 +223,8 @@ class App:
                 return
             if self._compiler is None:
                 self.compile()
+            for warning in self.config_warnings:
+                _config_log.warning("%s", warning.line())
             try:
                 self._start_new_tools()
                 self.plugin_manager.hook.pegboard_app_start(app=self)
@@ -238,12 +264,15 @@ class App:
             namespaces: dict[str, Any] = {}
             for result in pm.hook.pegboard_config_namespaces():
                 namespaces.update(result or {})
-            validator = ConfigValidator(registry, namespaces, self.config.base_dir)
+            validator = ConfigValidator(registry, namespaces, self.config)
             compiler = PlanCompiler(self, self.config, registry, validator)
             compiler.compile_sections()
             self.router.compile()
             for route in self.router.routes():
                 route.compiled = compiler.compile_route(route)
+            if compiler.errors:
+                raise ConfigError.gather(compiler.errors)
+            compiler.warn_unused_options()
             self.plugin_manager, self.tools, self.plugin_infos = pm, registry, infos
             self._compiler = compiler
             self._section_plans = compiler.section_plans
@@ -292,6 +321,14 @@ class App:
             self.compile()
         return dict(self._section_plans)
 
+    @property
+    def config_warnings(self) -> list[ConfigWarning]:
+        """Settings that are legal but probably not what was meant (found when compiling)."""
+        if self._compiler is None:
+            self.compile()
+        assert self._compiler is not None
+        return list(self._compiler.warnings.values())
+
     def host_allowed(self, host: str | None) -> bool:
         """Whether ``request.allowed_hosts`` admits ``host`` (a Host value; True when unset).
 
@@ -302,8 +339,13 @@ class App:
         return hosts is None or hosts.allows(host)
 
     def _prepare_route(self, route: Route) -> None:
-        assert self._compiler is not None
-        route.compiled = self._compiler.compile_route(route)
+        compiler = self._compiler
+        assert compiler is not None
+        compiler.errors.clear()
+        compiled = compiler.compile_route(route)
+        if compiler.errors:
+            raise ConfigError.gather(compiler.errors)
+        route.compiled = compiled
 
     # -- the request path ----------------------------------------------------------
 
@@ -320,7 +362,9 @@ class App:
             try:
                 path = path.encode("latin-1").decode("utf-8")
             except UnicodeError:
-                return _bad_request(environ, start_response, b"The request path is not valid UTF-8.\n")
+                return _bad_request(
+                    environ, start_response, b"The request path is not valid UTF-8.\n"
+                )
         if self._mounts:
             for prefix, raw, app in self._mounts:
                 if path == prefix or (path.startswith(prefix) and path[len(prefix)] == "/"):
@@ -456,7 +500,8 @@ class App:
             self._run(req, resp, "before_error_response")
         except Exception:
             _log.exception("before_error_response hook failed")
-        tb = "".join(traceback.format_exception(exc)) if req.plan.show_tracebacks else None
+        show = req.plan.show_tracebacks or (self.debug and _is_local(req))
+        tb = "".join(traceback.format_exception(exc)) if show else None
         resp.reset(keep_cookies=True)
         render_error(req, resp, 500, None, tb)
         try:

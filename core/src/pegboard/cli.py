@@ -11,51 +11,148 @@ from .app import App
 from .config import load_config
 from .errors import ConfigError
 from .hooks import HOOKPOINTS
-from .loading import load_target
+from .loading import LoadError, load_target
 from .plugins import build_plugin_manager, disabled_plugins
 
 __all__ = ["main"]
 
 
+class UsageError(Exception):
+    """A mistake on the command line (a target or file that is not there): one line, exit 2."""
+
+
 def _load_app(target: str, config: str | None) -> App:
-    app = load_target(target)
+    try:
+        app = load_target(target)
+    except LoadError as exc:
+        raise UsageError(str(exc)) from None
+    except ConfigError as exc:
+        raise _with_folder_hint(exc, target) from None
     if not isinstance(app, App):
-        raise SystemExit(f"pegboard: {target} is a {type(app).__name__}, not a pegboard.App")
+        raise UsageError(f"{target} is a {type(app).__name__}, not a pegboard.App")
     if config:
         app.config.update(load_config(config))
     return app
 
 
-def _worker_app(target: str, config: str | None) -> App:
+def _with_folder_hint(exc: ConfigError, target: str) -> ConfigError:
+    """A missing relative config file that exists beside the app: say where to run from."""
+    from pathlib import Path
+
+    location = target.partition(":")[0]
+    source = exc.source
+    if source is None or Path(source).is_absolute() or not location.endswith(".py"):
+        return exc
+    folder = Path(location).resolve().parent
+    if Path(source).exists() or not (folder / source).is_file():
+        return exc
+    return ConfigError(
+        f"{exc.message}; it is in {folder}: run pegboard from there, or build the path "
+        "from the module (Path(__file__).parent / ...)",
+        source=source,
+    )
+
+
+def _worker_app(target: str, config: str | None, debug: bool = False) -> App:
     """Load the app in a server worker process (module level, so it pickles)."""
-    return _load_app(target, config)
+    app = _load_app(target, config)
+    app.debug = debug
+    return app
+
+
+def _report(app: App, *, served: bool) -> None:
+    """Print the config warnings (and, for a served config, the unset allowed_hosts)."""
+    for warning in app.config_warnings:
+        print(f"warning: {warning.line()}", file=sys.stderr)
+    if served and app.config.globals.get("request", {}).get("allowed_hosts") is None:
+        print(
+            "warning: request.allowed_hosts is not set, so any Host header is served; "
+            'set it, e.g. [request] allowed_hosts = ["example.com"]',
+            file=sys.stderr,
+        )
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    if args.reload:
+        return _serve_with_reload(args)
     import functools
 
     from . import serving
 
     app = _load_app(args.target, args.config)
-    try:
-        app.compile()  # fail fast on bad config, before any worker starts
-    except ConfigError as exc:
-        print(f"pegboard: config error: {exc}", file=sys.stderr)
-        return 2
+    app.compile()  # fail fast on bad config, before any worker starts
+    _report(app, served=True)
     server = app.config.globals.get("server", {})
     host = args.host or server.get("host", "127.0.0.1")
     port = args.port if args.port is not None else server.get("port", 8080)
     workers = args.workers or server.get("workers", 1)
     threads = args.threads or server.get("threads", 8)
     name = args.server or server.get("name")
+    if args.debug:
+        print(
+            "pegboard: debug mode: tracebacks are shown to loopback clients; "
+            "never use it where others can reach the site",
+            file=sys.stderr,
+        )
     print(
         f"pegboard: serving {args.target} on http://{host}:{port} ({workers} worker(s))",
         file=sys.stderr,
     )
     # Each worker loads its own app: granian may start workers fresh, not forked.
-    load = functools.partial(_worker_app, args.target, args.config)
-    serving.serve(load, host=host, port=port, workers=workers, threads=threads, server=name)
+    load = functools.partial(_worker_app, args.target, args.config, args.debug)
+    try:
+        serving.serve(load, host=host, port=port, workers=workers, threads=threads, server=name)
+    except ValueError as exc:  # settings the server cannot honour
+        raise UsageError(str(exc)) from None
     return 0
+
+
+def _serve_with_reload(args: argparse.Namespace) -> int:
+    """Serve in a child process and start it again whenever code or config changes."""
+    from pathlib import Path
+
+    import watchfiles
+
+    location = args.target.partition(":")[0]
+    watched = {Path.cwd()}
+    if location.endswith(".py") or "/" in location:
+        watched = {Path(location).resolve().parent}
+    if args.config:
+        watched.add(Path(args.config).resolve().parent)
+    argv = [a for a in sys.argv[1:] if a != "--reload"]
+    print(
+        f"pegboard: reloading on changes in {', '.join(map(str, sorted(watched)))}", file=sys.stderr
+    )
+    watchfiles.run_process(
+        *sorted(watched),
+        target=_reload_child,
+        args=(argv,),
+        watch_filter=_ReloadFilter(),
+        callback=_reloaded,
+    )
+    return 0
+
+
+class _ReloadFilter:
+    """Code, config and templates; not caches, VCS folders or editors' temporary files."""
+
+    def __init__(self) -> None:
+        import watchfiles
+
+        self._default = watchfiles.DefaultFilter()
+
+    def __call__(self, change: Any, path: str) -> bool:
+        suffixes = (".py", ".toml", ".ini", ".conf", ".cfg", ".html", ".json", ".txt")
+        return bool(self._default(change, path)) and path.endswith(suffixes)
+
+
+def _reloaded(changes: Any) -> None:
+    names = sorted({path for _, path in changes})
+    print(f"pegboard: {', '.join(names[:3])} changed; restarting", file=sys.stderr)
+
+
+def _reload_child(argv: list[str]) -> None:
+    sys.exit(main(argv))
 
 
 def _cmd_tools(args: argparse.Namespace) -> int:
@@ -85,11 +182,7 @@ def _print_plan(plan: Any, indent: str = "    ") -> None:
 
 def _cmd_routes(args: argparse.Namespace) -> int:
     app = _load_app(args.target, args.config)
-    try:
-        app.compile()
-    except ConfigError as exc:
-        print(f"pegboard: config error: {exc}", file=sys.stderr)
-        return 2
+    app.compile()
     for route in app.router.routes():
         methods = "*" if route.any_method else route.allow
         print(f"{route.template}  [{methods}]  -> {_handler_name(route.target)}")
@@ -114,13 +207,10 @@ def _handler_name(target: Any) -> str:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    try:
-        app = _load_app(args.app, None) if args.app else App()
-        app.config.update(load_config(args.config))
-        app.compile()
-    except ConfigError as exc:
-        print(f"{args.config}: {exc}", file=sys.stderr)
-        return 1
+    app = _load_app(args.app, None) if args.app else App()
+    app.config.update(load_config(args.config))
+    app.compile()
+    _report(app, served=True)
     sections = len(app.config.sections)
     print(f"{args.config}: OK ({sections} path section(s), hookpoints known: {len(HOOKPOINTS)})")
     return 0
@@ -173,6 +263,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, help="processes (default 1, or server.workers)")
     serve.add_argument("--threads", type=int, help="threads per process (default 8)")
     serve.add_argument("--server", help="server adapter to use instead of the default")
+    serve.add_argument(
+        "--reload", action="store_true", help="restart when code or config changes (development)"
+    )
+    serve.add_argument(
+        "--debug",
+        action="store_true",
+        help="show tracebacks in the browser, to loopback clients only (development)",
+    )
     serve.set_defaults(func=_cmd_serve)
 
     tools = sub.add_parser("tools", help="list installed tools, their hookpoints and options")
@@ -207,10 +305,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``pegboard`` command."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    result: int = args.func(args)
+    """Entry point of the ``pegboard`` command.
+
+    A mistake in config or on the command line prints one line per error
+    (no traceback) and exits with status 2.
+    """
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        result: int = args.func(args)
+    except ConfigError as exc:
+        for error in exc.errors:
+            print(f"pegboard: {error.line()}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"pegboard: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # `pegboard tools | head`: the reader left; say nothing more (Python's recipe).
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     return result
 
 

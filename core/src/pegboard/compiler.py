@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .config import Config, path_depth
+from .errors import ConfigError, ConfigWarning
 from .hooks import HOOKPOINTS
 from .plans import DEFAULT_MAX_BODY_SIZE, Plan, PlanBuilder
 from .plugins import ToolRegistry
 from .routing import Route
 from .tool import Tool
-from .validation import ConfigValidator
+from .validation import INVALID, ConfigValidator
 
 if TYPE_CHECKING:
     from .app import App
@@ -73,6 +74,10 @@ class PlanCompiler:
         self.section_plans: dict[str, Plan] = {}
         #: every tool that is on in at least one compiled plan, in the order first met
         self.active_tools: dict[str, Tool] = {}
+        #: the mistakes found while compiling (validation's own are in validator.errors)
+        self.errors = validator.errors
+        #: settings that are legal but probably not what was meant, deduplicated
+        self.warnings: dict[str, ConfigWarning] = {}
 
     def compile_sections(self) -> None:
         """Validate the globals and every section; compile one plan per section and for '/'."""
@@ -82,17 +87,34 @@ class PlanCompiler:
             for path, flat in self.config.sections.items()
         }
         self.section_plans = {
-            path: self.compile(self.merged(path), path) for path in {"/", *self.sections}
+            path: self.compile(*self.merged(path), path) for path in {"/", *self.sections}
         }
 
     def merged(
-        self, path: str, code: Mapping[str, Any] | None = None, depth: int = 0
-    ) -> dict[str, Any]:
-        """The validated sections for ``path`` merged with config from code (Config.merged)."""
-        return Config(self.sections).merged(path, code, depth)
+        self, path: str, code: Mapping[str, Any] | None = None, depth: int = 0, label: str = ""
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """The validated sections for ``path`` merged with code config; each key's origin."""
+        return Config(self.sections).merged_with_origins(path, code, depth, label)
 
-    def compile(self, merged: Mapping[str, Any], label: str) -> Plan:
-        """Turn merged config into a Plan: tools attached, hooks sorted, settings read."""
+    def _located(self, error: ConfigError, origins: Mapping[str, str], label: str) -> ConfigError:
+        """``error`` placed in the section where its key was written (not the plan's label)."""
+        key = error.key
+        if key is None or error.section not in (label, None):
+            return error
+        origin = origins.get(key)
+        if origin is None and key.startswith("tools."):
+            origin = origins.get(".".join(key.split(".")[:2]) + ".on")  # a missing option
+        if origin is None:
+            return error
+        source = None if origin.startswith("route ") else self.config.source_of(origin, key)
+        return error.located(section=origin, source=source)
+
+    def compile(self, merged: Mapping[str, Any], origins: Mapping[str, str], label: str) -> Plan:
+        """Turn merged config into a Plan: tools attached, hooks sorted, settings read.
+
+        A tool whose options are wrong is left out of the plan and its error
+        recorded in ``errors``, so the rest of the config is still checked.
+        """
         builder = PlanBuilder(label, self.config.base_dir, self.app)
         tool_options: dict[str, dict[str, Any]] = {}
         for key, value in merged.items():
@@ -103,14 +125,23 @@ class PlanCompiler:
         for name, options in tool_options.items():
             if not options.get("on"):
                 continue
-            tool = self.tools.require(name, label, f"tools.{name}.on")
-            options = tool.validate(options, label, complete=True)
-            options.pop("on")
-            priority = options.pop("priority", None)
-            builder._enter_tool(name, tool.point, priority)
-            tool.attach_configured(builder, options, label)
+            tool = self.tools.get(name)
+            if tool is None or any(v is INVALID for v in options.values()):
+                continue  # an unknown tool or a wrong option: validation reported it
+            builder._enter_tool(name, tool.point, None)
+            try:
+                options = tool.validate(options, label, complete=True)
+                options.pop("on")
+                builder._enter_tool(name, tool.point, options.pop("priority", None))
+                tool.attach_configured(builder, options, label)
+            except ConfigError as exc:
+                self.errors.append(self._located(exc, origins, label))
+                builder._drop_tool(name)
+                continue
             active.append(tool)
         builder._enter_tool(None, None, None)
+        for message, at in builder.warnings:
+            self._warn(self._located(ConfigError(message, section=label, key=at), origins, label))
         for point in HOOKPOINTS:
             for hook in merged.get(f"hooks.{point}", ()):
                 builder.add_hook(point, hook)
@@ -128,9 +159,34 @@ class PlanCompiler:
             response_headers=tuple(merged.get("response.headers", {}).items()),
         )
         for tool in active:
-            tool.check_plan(plan)
+            try:
+                tool.check_plan(plan)
+            except ConfigError as exc:
+                self.errors.append(self._located(exc, origins, label))
             self.active_tools.setdefault(tool.name, tool)
         return plan
+
+    def _warn(self, error: ConfigError) -> None:
+        warning = ConfigWarning(error.message, error.section, error.key, error.source)
+        self.warnings.setdefault(warning.line(), warning)
+
+    def warn_unused_options(self) -> None:
+        """Warn about options of tools that are on for no path: they would do nothing."""
+        for section, keys in self.sections.items():
+            for key in keys:
+                if not key.startswith("tools."):
+                    continue
+                _, name, option = key.split(".", 2)
+                if option not in ("on", "priority") and name not in self.active_tools:
+                    self._warn(
+                        ConfigError(
+                            f"tools.{name} is on for no path, so this option does nothing; "
+                            f"add tools.{name}.on = true here or remove it",
+                            section=section,
+                            key=key,
+                            source=self.config.source_of(section, key),
+                        )
+                    )
 
     def compile_route(self, route: Route) -> RoutePlans:
         """A route's plans: one per method with config of its own, one default, per section."""
@@ -141,12 +197,12 @@ class PlanCompiler:
             base = route.static_prefix[: route.static_prefix.rfind("/")] or "/"
 
         def plans_for(section_path: str) -> tuple[Plan, dict[str, Plan]]:
-            default = self.compile(self.merged(section_path, code, route.depth), label)
+            default = self.compile(*self.merged(section_path, code, route.depth, label), label)
             by_method = {}
             for method, extra in route.method_config.items():
                 merged_code = {**code, **self.validator.clean_section(extra, f"{label} {method}")}
                 by_method[method] = self.compile(
-                    self.merged(section_path, merged_code, route.depth), label
+                    *self.merged(section_path, merged_code, route.depth, label), label
                 )
             return default, by_method
 

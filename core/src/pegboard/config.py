@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import configparser
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -93,6 +94,13 @@ class Config:
         self.globals: dict[str, dict[str, Any]] = globals_ or {}
         self.base_dir = base_dir
         self.source = source
+        # (section path or global namespace, key) -> the file that set it, when it
+        # differs from ``source`` (a --config file laid over the app's own)
+        self._sources: dict[tuple[str, str], str] = {}
+
+    def source_of(self, section: str, key: str) -> str:
+        """The file (or ``<dict>``) where ``key`` of ``section`` was written."""
+        return self._sources.get((section, key), self.source)
 
     @classmethod
     def from_mapping(
@@ -128,8 +136,12 @@ class Config:
         """
         for path, keys in other.sections.items():
             self.sections.setdefault(path, {}).update(keys)
+            for key in keys:
+                self._sources[(path, key)] = other.source_of(path, key)
         for ns, keys in other.globals.items():
             self.globals.setdefault(ns, {}).update(keys)
+            for key in keys:
+                self._sources[(ns, key)] = other.source_of(ns, key)
         if self.base_dir is None:
             self.base_dir = other.base_dir
 
@@ -158,17 +170,34 @@ class Config:
         decorators) sits at its route's depth and is overridden by a file
         section of the same depth or deeper, so deployers have the last word.
         """
+        return self.merged_with_origins(path, code_config, code_depth)[0]
+
+    def merged_with_origins(
+        self,
+        path: str,
+        code_config: Mapping[str, Any] | None = None,
+        code_depth: int = 0,
+        code_label: str = "code",
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Like :meth:`merged`, with the section (or ``code_label``) that set each key."""
         merged: dict[str, Any] = {}
+        origins: dict[str, str] = {}
         chain = self.chain(path)
+
+        def lay(keys: Mapping[str, Any], origin: str) -> None:
+            merged.update(keys)
+            for key in keys:
+                origins[key] = origin
+
         for section in chain:
             if path_depth(section) < code_depth:
-                merged.update(self.sections[section])
+                lay(self.sections[section], section)
         if code_config:
-            merged.update(code_config)
+            lay(code_config, code_label)
         for section in chain:
             if path_depth(section) >= code_depth:
-                merged.update(self.sections[section])
-        return merged
+                lay(self.sections[section], section)
+        return merged, origins
 
 
 def _parse_ini(path: Path) -> dict[str, Any]:
@@ -178,20 +207,27 @@ def _parse_ini(path: Path) -> dict[str, Any]:
         with path.open(encoding="utf-8") as fh:
             parser.read_file(fh)
     except configparser.Error as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        text = " ".join(str(exc).split())  # configparser's messages span lines
+        raise ConfigError(f"INI syntax error: {text}", source=str(path)) from None
     data: dict[str, Any] = {}
+    errors: list[ConfigError] = []
     for section in parser.sections():
         table: dict[str, Any] = {}
         for key, raw in parser.items(section):
             try:
                 table[key] = ast.literal_eval(raw)
-            except (ValueError, SyntaxError):
-                raise ConfigError(
-                    f"{raw!r} is not a Python literal (quote strings: {key} = {raw!r})",
-                    section=section,
-                    key=key,
-                ) from None
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                errors.append(
+                    ConfigError(
+                        f"{raw!r} is not a Python literal (quote strings: {key} = {raw!r})",
+                        section=section,
+                        key=key,
+                        source=str(path),
+                    )
+                )
         data[section] = table
+    if errors:
+        raise ConfigError.gather(errors)
     return data
 
 
@@ -205,14 +241,47 @@ def load_config(source: Config | Mapping[str, Any] | str | Path | None) -> Confi
         return Config.from_mapping(source)
     path = Path(source)
     if not path.is_file():
-        raise ConfigError(f"config file {str(path)!r} does not exist")
+        where = "" if path.is_absolute() else f" (relative paths start from {Path.cwd()})"
+        kind = "is a folder, not a" if path.is_dir() else "does not exist: no such"
+        raise ConfigError(f"{kind} config file {str(path)!r}{where}", source=str(path))
     if path.suffix == ".toml":
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read it: {exc}", source=str(path)) from None
+        try:
+            data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: {exc}") from None
+            raise ConfigError(_toml_message(exc, text), source=str(path)) from None
     elif path.suffix in _INI_SUFFIXES:
         data = _parse_ini(path)
     else:
-        raise ConfigError(f"{path}: unknown config format; use .toml or .ini/.conf/.cfg")
-    return Config.from_mapping(data, base_dir=path.resolve().parent, source=str(path))
+        raise ConfigError(
+            "unknown config format; name the file .toml (or .ini, .conf, .cfg)", source=str(path)
+        )
+    try:
+        return Config.from_mapping(data, base_dir=path.resolve().parent, source=str(path))
+    except ConfigError as exc:
+        raise exc.located(source=str(path)) from None
+
+
+_UNQUOTED_SECTION = re.compile(r"^\s*\[\[?\s*/")
+
+
+def _toml_message(exc: tomllib.TOMLDecodeError, text: str) -> str:
+    """tomllib's message, with a hint when an unquoted path section (``[/static]``) is why."""
+    message = str(exc)
+    line_no = getattr(exc, "lineno", None)
+    if line_no is None:
+        found = re.search(r"line (\d+)", message)
+        line_no = int(found.group(1)) if found else None
+    lines = text.splitlines()
+    candidates = [lines[line_no - 1]] if line_no and line_no <= len(lines) else lines
+    for line in candidates:
+        if _UNQUOTED_SECTION.match(line):
+            name = line.strip().strip("[]").strip()
+            return (
+                f"TOML syntax error: {message}; path sections must be quoted in TOML: "
+                f'write ["{name}"], not [{name}]'
+            )
+    return f"TOML syntax error: {message}"

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
 
-__all__ = ["ConfigError", "HTTPError", "HTTPRedirect", "NotFound", "reason", "status_line"]
+__all__ = [
+    "ConfigError",
+    "ConfigWarning",
+    "HTTPError",
+    "HTTPRedirect",
+    "NotFound",
+    "reason",
+    "status_line",
+]
 
 # PERF: status lines are built once; the hot path only indexes this dict.
 _STATUS_LINES: dict[int, str] = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
@@ -44,19 +53,80 @@ def parse_status(value: int | str) -> int:
 class ConfigError(Exception):
     """Configuration that cannot work, found when the app starts.
 
-    ``section`` and ``key`` name where the problem is, so that the message can
-    point at the exact line of a config file.
+    ``source`` (the file), ``section`` and ``key`` name where the mistake was
+    written, so the message points at the exact line of a config file. One
+    error may carry several (``errors``): validation reports every mistake of
+    a config in one run, one line each.
     """
 
-    def __init__(self, message: str, *, section: str | None = None, key: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        section: str | None = None,
+        key: str | None = None,
+        source: str | None = None,
+        errors: Sequence[ConfigError] | None = None,
+    ):
+        self.message = message
         self.section = section
         self.key = key
+        self.source = source
+        #: every error this one stands for (itself alone, unless it gathers several)
+        self.errors: list[ConfigError] = list(errors) if errors else [self]
+        super().__init__(self.line() if errors is None else "\n".join(e.line() for e in errors))
+
+    def line(self) -> str:
+        """This error on one line: ``file: [section] key: message``."""
         where = ""
-        if section is not None:
-            where = f"[{section}] "
-        if key is not None:
-            where += f"{key}: "
-        super().__init__(where + message)
+        if self.source and not self.source.startswith("<"):
+            where = f"{self.source}: "
+        if self.section is not None:
+            where += f"[{self.section}] "
+        if self.key is not None:
+            where += f"{self.key}: "
+        return where + self.message
+
+    def located(self, section: str | None = None, source: str | None = None) -> ConfigError:
+        """A copy of this error placed in ``section`` of ``source`` (where it was written)."""
+        return ConfigError(
+            self.message,
+            section=section if section is not None else self.section,
+            key=self.key,
+            source=source if source is not None else self.source,
+        )
+
+    @classmethod
+    def gather(cls, errors: Sequence[ConfigError]) -> ConfigError:
+        """One error standing for ``errors`` (duplicates dropped, order kept)."""
+        unique: dict[str, ConfigError] = {}
+        for error in errors:
+            for one in error.errors:
+                unique.setdefault(one.line(), one)
+        found = list(unique.values())
+        if len(found) == 1:
+            return found[0]
+        return cls(f"{len(found)} config errors", errors=found)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigWarning:
+    """A setting that is legal but probably does not do what was meant.
+
+    Collected when the app compiles (``App.config_warnings``), logged when it
+    starts, and printed by ``pegboard check`` and ``pegboard serve``.
+    """
+
+    message: str
+    section: str | None = None
+    key: str | None = None
+    source: str | None = None
+
+    def line(self) -> str:
+        """This warning on one line, placed like a ConfigError."""
+        return ConfigError(
+            self.message, section=self.section, key=self.key, source=self.source
+        ).line()
 
 
 class HTTPError(Exception):

@@ -8,7 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["load_target"]
+__all__ = ["LoadError", "load_target"]
+
+
+class LoadError(Exception):
+    """The target names no file, module or attribute: a mistake on the command line."""
 
 
 def load_target(target: str) -> Any:
@@ -24,7 +28,7 @@ def load_target(target: str) -> Any:
     if location.endswith(".py") or "/" in location or Path(location).is_file():
         path = Path(location).resolve()
         if not path.is_file():
-            raise SystemExit(f"pegboard: no such file: {location}")
+            raise LoadError(f"no such file: {location} (relative paths start from {Path.cwd()})")
         folder = str(path.parent)
         if folder not in sys.path:
             sys.path.insert(0, folder)
@@ -37,11 +41,21 @@ def load_target(target: str) -> Any:
     else:
         if "" not in sys.path and "." not in sys.path:
             sys.path.insert(0, "")
-        module = importlib.import_module(location)
+        try:
+            module = importlib.import_module(location)
+        except ModuleNotFoundError as exc:
+            if exc.name != location.split(".")[0] and exc.name != location:
+                raise  # the module exists; something it imports does not
+            raise LoadError(
+                f"no module named {location!r}; run pegboard from the folder that holds it, "
+                "or give the path of the .py file"
+            ) from None
     try:
         obj = module
         for part in attr.split("."):
             obj = getattr(obj, part)
     except AttributeError:
-        raise SystemExit(f"pegboard: {location} has no attribute {attr!r}") from None
+        raise LoadError(
+            f"{location} has no attribute {attr!r}; name it as {location}:NAME"
+        ) from None
     return obj

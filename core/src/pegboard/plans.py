@@ -196,6 +196,8 @@ class PlanBuilder:
         self._tool_point: str | None = None
         self._priority_override: int | None = None
         self._quick: tuple[QuickAnswer, str | None] | None = None
+        #: (message, key) of each warning a tool raised while attaching
+        self.warnings: list[tuple[str, str | None]] = []
 
     def add(
         self,
@@ -227,6 +229,15 @@ class PlanBuilder:
             )
         self._hooks[point].append(hook)
 
+    def warn(self, message: str, key: str | None = None) -> None:
+        """Report a setting that is legal but will not do what was probably meant.
+
+        ``key`` is the config key at fault (``tools.<name>.<option>``); the
+        warning is placed in the section where it was written, shown by
+        ``pegboard check`` and ``pegboard serve``, and logged at start.
+        """
+        self.warnings.append((message, key))
+
     def offer_quick_answer(self, callback: QuickAnswer) -> None:
         """Let ``callback(environ)`` answer requests before any Request object exists.
 
@@ -239,6 +250,13 @@ class PlanBuilder:
         hit uses it.
         """
         self._quick = (callback, self._tool)
+
+    def _drop_tool(self, name: str) -> None:
+        """Forget the hooks ``name`` attached (its options turned out wrong)."""
+        for hooks in self._hooks.values():
+            hooks[:] = [h for h in hooks if h.source != name]
+        if self._quick is not None and self._quick[1] == name:
+            self._quick = None
 
     def _enter_tool(self, name: str | None, point: str | None, priority: int | None) -> None:
         self._tool, self._tool_point, self._priority_override = name, point, priority

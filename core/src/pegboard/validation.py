@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .config import Config
 from .errors import ConfigError
 from .hooks import HOOKPOINTS, Hook
 from .hosts import check_host_pattern
@@ -19,7 +20,10 @@ from .options import coerce
 from .plugins import ToolRegistry
 from .tool import suggest
 
-__all__ = ["ConfigValidator", "NamespaceValidator"]
+__all__ = ["INVALID", "ConfigValidator", "NamespaceValidator"]
+
+#: Stands for a tool option whose value was wrong (and reported) in its section.
+INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "<invalid>"})()
 
 #: ``validate(key, value) -> value`` for a plugin's namespace, or None to accept anything
 NamespaceValidator = Callable[[str, Any], Any] | None
@@ -32,11 +36,22 @@ class ConfigValidator:
         self,
         tools: ToolRegistry,
         namespaces: Mapping[str, NamespaceValidator],
-        base_dir: Path | None,
+        config: Config,
     ) -> None:
         self.tools = tools
         self.namespaces = dict(namespaces)
-        self.base_dir = base_dir
+        self.config = config
+        self.base_dir: Path | None = config.base_dir
+        #: every mistake found so far, each placed where it was written
+        self.errors: list[ConfigError] = []
+
+    def _found(self, error: ConfigError, section: str, key: str | None) -> None:
+        source: str | None = (
+            self.config.source_of(section, key) if key is not None else self.config.source
+        )
+        if section.startswith("route "):
+            source = None  # config given in code: the section names the route
+        self.errors.append(error.located(source=source) if source else error)
 
     def check_globals(self, globals_: dict[str, dict[str, Any]]) -> None:
         """Check the global namespaces (``server``, ``plugins``...), converting values in place."""
@@ -46,67 +61,100 @@ class ConfigValidator:
                 if ns in self.namespaces:
                     validator = self.namespaces[ns]
                     for key, value in keys.items():
-                        self._plugin_key(ns, key, value, validator, "global")
+                        try:
+                            self._plugin_key(ns, key, value, validator, "global")
+                        except ConfigError as exc:
+                            self._found(exc, ns, key)
                     continue
                 hint = suggest(ns, [*GLOBAL_OPTIONS, *self.namespaces])
-                raise ConfigError(f"unknown namespace {ns!r}{hint}", section="global", key=ns)
+                first = next(iter(keys), None)
+                error = ConfigError(f"unknown namespace {ns!r}{hint}", section="global", key=ns)
+                self._found(error, ns, first)
+                continue
             for key, value in keys.items():
-                if key not in known:
-                    raise ConfigError(
-                        f"unknown key{suggest(key, known)}", section=ns, key=f"{ns}.{key}"
-                    )
                 try:
-                    keys[key] = coerce(value, known[key])
-                    if (ns, key) == ("request", "allowed_hosts"):
-                        keys[key] = [check_host_pattern(h) for h in keys[key]]
-                except (TypeError, ValueError) as exc:
-                    raise ConfigError(str(exc), section=ns, key=f"{ns}.{key}") from None
+                    if key not in known:
+                        raise ConfigError(
+                            f"unknown key{suggest(key, known)}", section=ns, key=f"{ns}.{key}"
+                        )
+                    try:
+                        keys[key] = coerce(value, known[key])
+                        if (ns, key) == ("request", "allowed_hosts"):
+                            keys[key] = [check_host_pattern(h) for h in keys[key]]
+                    except (TypeError, ValueError) as exc:
+                        raise ConfigError(str(exc), section=ns, key=f"{ns}.{key}") from None
+                except ConfigError as exc:
+                    self._found(exc, ns, key)
 
     def clean_section(self, flat: Mapping[str, Any], section: str) -> dict[str, Any]:
-        """One section's keys validated, with import strings and file paths resolved."""
+        """One section's keys validated, with import strings and file paths resolved.
+
+        A key with a mistake is recorded in ``errors`` and left out; the
+        others are still checked, so one run reports every mistake.
+        """
         clean: dict[str, Any] = {}
         tool_options: dict[str, dict[str, Any]] = {}
         for key, value in flat.items():
-            ns, _, rest = key.partition(".")
-            if ns == "tools":
-                name, _, option = rest.partition(".")
-                self.tools.require(name, section, key)
-                tool_options.setdefault(name, {})[option] = value
-            elif ns == "hooks":
-                if rest not in HOOKPOINTS:
-                    raise ConfigError(
-                        f"unknown hookpoint{suggest(rest, HOOKPOINTS)}", section=section, key=key
-                    )
-                clean[key] = self._hooks_value(value, section, key)
-            elif ns == "request" or ns == "response":
-                known = REQUEST_OPTIONS if ns == "request" else RESPONSE_OPTIONS
-                if rest not in known and rest in GLOBAL_OPTIONS.get(ns, {}):
-                    raise ConfigError(
-                        f"{key} applies to the whole site: set it in a top-level [{ns}] "
-                        "table, not in a path section",
-                        section=section,
-                        key=key,
-                    )
-                if rest not in known:
-                    raise ConfigError(
-                        f"unknown option{suggest(rest, known)}", section=section, key=key
-                    )
-                try:
-                    clean[key] = coerce(value, known[rest])
-                except TypeError as exc:
-                    raise ConfigError(str(exc), section=section, key=key) from None
-            elif ns == "error_page":
-                clean[key] = self._error_page_value(rest, value, section, key)
-            elif ns in self.namespaces:
-                clean[key] = self._plugin_key(ns, rest, value, self.namespaces[ns], section)
-            else:
-                hint = suggest(ns, [*CORE_NAMESPACES, *self.namespaces])
-                raise ConfigError(f"unknown namespace {ns!r}{hint}", section=section, key=key)
+            try:
+                self._clean_key(key, value, section, clean, tool_options)
+            except ConfigError as exc:
+                self._found(exc, section, key)
         for name, options in tool_options.items():
-            tool = self.tools.require(name, section, f"tools.{name}")
-            for option, value in tool.validate(options, section, complete=False).items():
-                clean[f"tools.{name}.{option}"] = value
+            tool = self.tools.get(name)
+            assert tool is not None  # required when its keys were read
+            for option, value in options.items():
+                key = f"tools.{name}.{option}"
+                try:
+                    checked = tool.validate({option: value}, section, complete=False)
+                except ConfigError as exc:
+                    self._found(exc, section, key)
+                    clean[key] = INVALID  # reported; the plans leave the tool out quietly
+                    continue
+                clean[key] = checked[option]
         return clean
+
+    def _clean_key(
+        self,
+        key: str,
+        value: Any,
+        section: str,
+        clean: dict[str, Any],
+        tool_options: dict[str, dict[str, Any]],
+    ) -> None:
+        """Validate one key into ``clean`` (or ``tool_options``); raise ConfigError."""
+        ns, _, rest = key.partition(".")
+        if ns == "tools":
+            name, _, option = rest.partition(".")
+            self.tools.require(name, section, key)
+            tool_options.setdefault(name, {})[option] = value
+        elif ns == "hooks":
+            if rest not in HOOKPOINTS:
+                raise ConfigError(
+                    f"unknown hookpoint{suggest(rest, HOOKPOINTS)}", section=section, key=key
+                )
+            clean[key] = self._hooks_value(value, section, key)
+        elif ns == "request" or ns == "response":
+            known = REQUEST_OPTIONS if ns == "request" else RESPONSE_OPTIONS
+            if rest not in known and rest in GLOBAL_OPTIONS.get(ns, {}):
+                raise ConfigError(
+                    f"{key} applies to the whole site: set it in a top-level [{ns}] "
+                    "table, not in a path section",
+                    section=section,
+                    key=key,
+                )
+            if rest not in known:
+                raise ConfigError(f"unknown option{suggest(rest, known)}", section=section, key=key)
+            try:
+                clean[key] = coerce(value, known[rest])
+            except TypeError as exc:
+                raise ConfigError(str(exc), section=section, key=key) from None
+        elif ns == "error_page":
+            clean[key] = self._error_page_value(rest, value, section, key)
+        elif ns in self.namespaces:
+            clean[key] = self._plugin_key(ns, rest, value, self.namespaces[ns], section)
+        else:
+            hint = suggest(ns, [*CORE_NAMESPACES, *self.namespaces])
+            raise ConfigError(f"unknown namespace {ns!r}{hint}", section=section, key=key)
 
     @staticmethod
     def _plugin_key(
