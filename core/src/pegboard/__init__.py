@@ -27,7 +27,7 @@ from .errors import (
 from .headers import RequestHeaders, ResponseHeaders
 from .hooks import HOOKPOINTS, Hook
 from .hookspecs import hookimpl, hookspec
-from .options import Option, OptionError, ToolOptions, import_string, option
+from .options import Option, OptionError, ToolOptions, import_string, missing_extra, option
 from .plans import Plan, PlanBuilder
 from .request import Remote, Request
 from .response import Response
@@ -66,6 +66,7 @@ __all__ = [
     "hookspec",
     "import_string",
     "load_config",
+    "missing_extra",
     "option",
     "parse_cookie_header",
     "reason",

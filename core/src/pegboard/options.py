@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import importlib
+import importlib.util
 import inspect
 import types
 import typing
@@ -28,6 +29,7 @@ __all__ = [
     "ToolOptions",
     "coerce",
     "import_string",
+    "missing_extra",
     "option",
     "schema_from",
     "schema_of_options",
@@ -165,6 +167,22 @@ def schema_from(func: Callable[..., Any], skip: int) -> tuple[dict[str, Option],
         annotation = hints.get(param.name, param.annotation)
         options[param.name] = Option(param.name, annotation, param.default)
     return options, open_ended
+
+
+def missing_extra(module: str, extra: str) -> str | None:
+    """None if ``module`` can be imported; else the one-line fix naming the extra to install.
+
+    For a tool's checks at start-up: ``missing_extra("redis", "caching-redis")``
+    gives ``"needs the 'redis' package: pip install 'pegboard[caching-redis]'"``
+    when the optional dependency behind a configured backend is not installed.
+    """
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if found:
+        return None
+    return f"needs the {module.split('.')[0]!r} package: pip install 'pegboard[{extra}]'"
 
 
 def import_string(path: str) -> Any:
