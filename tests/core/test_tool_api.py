@@ -322,3 +322,115 @@ def test_state_reports_unset_names_clearly():
     assert state.setdefault("b", lambda: [2]) == [1]
     del state.a
     assert "a" not in state and list(state) == ["b"]
+
+
+# -- seams for instrumentation and composition -------------------------------------------
+
+
+def test_wrap_hooks_sees_every_tools_hook_with_its_source(make_app, make_client):
+    seen: list[tuple[str | None, str]] = []
+
+    class Timer(pegboard.Tool):
+        def __init__(self) -> None:
+            super().__init__("timer")
+
+        def attach(self, plan, options) -> None:
+            def wrapper(hook, call):
+                def timed(req, resp):
+                    seen.append((hook.source, getattr(hook.callback, "__name__", "?")))
+                    return call(req, resp)
+
+                return timed
+
+            plan.wrap_hooks(wrapper)
+
+    class NoOptions(ToolOptions):
+        pass
+
+    timer = Timer()
+    timer.options_type = NoOptions
+
+    def stamp(req, resp) -> None:
+        resp.headers["X-Stamp"] = "1"
+
+    def late(req, resp) -> None:
+        resp.headers["X-Late"] = "1"
+
+    app = _app(
+        make_app,
+        timer,
+        {
+            "/": {
+                "tools.timer.on": True,
+                "tools.greet.on": True,
+                "tools.greet.word": "w",
+                "hooks.before_finalize": stamp,
+            }
+        },
+    )
+    app.register_plugin(
+        _plugin(pegboard.Tool("greet", greet, point="before_finalize", options_type=GreetOptions))
+    )
+
+    @app.route("/late")
+    def late_handler(req, resp):
+        req.attach_hook("on_end_resource", late)
+        return "x"
+
+    client = make_client(app)
+    response = client.get("/")
+    assert response.headers["X-Greeting"] == "w" and response.headers["X-Stamp"] == "1"
+    assert ("greet", "greet") in seen and (None, "stamp") in seen
+    seen.clear()
+    client.get("/late")
+    assert (None, "late") in seen, "a per-request hook is wrapped too"
+
+
+def test_a_plan_without_the_wrapping_tool_pays_nothing(make_app):
+    app = make_app()
+    app.route("/", lambda req, resp: "")
+    app.compile()
+    assert app.router.static["/"].default_plan.hook_wrappers == ()
+
+
+def test_tools_see_which_tools_are_on_in_the_plan(make_app):
+    seen: list[frozenset[str]] = []
+
+    def watch(req, resp, options) -> None:
+        pass
+
+    class Watcher(pegboard.Tool):
+        def __init__(self) -> None:
+            super().__init__("watcher")
+
+        def attach(self, plan, options) -> None:
+            seen.append(plan.tools_on)
+
+    class NoOptions(ToolOptions):
+        pass
+
+    watcher = Watcher()
+    watcher.options_type = NoOptions
+    other = pegboard.Tool("other", watch, options_type=NoOptions)
+    app = make_app(
+        {"/": {"tools.watcher.on": True}, "/both": {"tools.other.on": True}},
+        plugins=[_plugin(watcher, other)],
+    )
+    app.compile()
+    assert frozenset({"watcher"}) in seen and frozenset({"watcher", "other"}) in seen
+
+
+def test_backend_health_is_reported_by_probes(make_app):
+    app = make_app()
+    app.add_health_probe("store: memory", lambda: pegboard.Health("store: memory", True, "3 keys"))
+
+    def broken() -> pegboard.Health:
+        raise ConnectionError("refused")
+
+    app.add_health_probe("store: redis", broken)
+    health = {h.name: h for h in app.health()}
+    assert health["store: memory"].up and health["store: memory"].detail == "3 keys"
+    assert not health["store: redis"].up
+    assert "refused" in health["store: redis"].detail
+    app.remove_health_probe("store: redis")
+    assert [h.name for h in app.health()] == ["store: memory"]

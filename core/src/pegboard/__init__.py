@@ -25,10 +25,11 @@ from .errors import (
     status_line,
 )
 from .headers import RequestHeaders, ResponseHeaders
+from .health import Health, HealthProbe
 from .hooks import HOOKPOINTS, Hook
 from .hookspecs import hookimpl, hookspec
 from .options import Option, OptionError, ToolOptions, import_string, missing_extra, option
-from .plans import Plan, PlanBuilder
+from .plans import HookWrapper, Plan, PlanBuilder
 from .request import Remote, Request
 from .response import Response
 from .state import State
@@ -43,8 +44,11 @@ __all__ = [
     "Cookie",
     "HTTPError",
     "HTTPRedirect",
+    "Health",
+    "HealthProbe",
     "Hook",
     "HookDoc",
+    "HookWrapper",
     "NotFound",
     "Option",
     "OptionError",

@@ -28,6 +28,7 @@ from .errors import (
     NotFound,
     status_line,
 )
+from .health import Health, HealthProbe
 from .hooks import HOOKPOINTS
 from .hosts import HostPolicy
 from .plans import Plan
@@ -124,6 +125,7 @@ class App:
         self._section_plans: dict[str, Plan] = {}
         self._root_plan: Plan | None = None
         self._hosts: HostPolicy | None = None
+        self._health_probes: dict[str, HealthProbe] = {}
         #: development mode (``pegboard serve --debug``): tracebacks of unexpected
         #: errors go to loopback clients that came through no proxy
         self.debug = False
@@ -328,6 +330,27 @@ class App:
             self.compile()
         assert self._compiler is not None
         return list(self._compiler.warnings.values())
+
+    def add_health_probe(self, name: str, probe: HealthProbe) -> None:
+        """Report the health of a backend under ``name`` (a tool calls it in ``start``)."""
+        self._health_probes[name] = probe
+
+    def remove_health_probe(self, name: str) -> None:
+        """Stop reporting ``name`` (in the tool's ``stop``)."""
+        self._health_probes.pop(name, None)
+
+    def health(self) -> list[Health]:
+        """The health of every backend the app's tools reported, by name.
+
+        A probe that raises is reported as down with its error.
+        """
+        found = []
+        for name, probe in sorted(self._health_probes.items()):
+            try:
+                found.append(probe())
+            except Exception as exc:
+                found.append(Health(name, False, f"the probe failed: {exc!r}"))
+        return found
 
     def host_allowed(self, host: str | None) -> bool:
         """Whether ``request.allowed_hosts`` admits ``host`` (a Host value; True when unset).

@@ -122,6 +122,9 @@ class PlanCompiler:
                 _, name, option = key.split(".", 2)
                 tool_options.setdefault(name, {})[option] = value
         active: list[Tool] = []
+        builder.tools_on = frozenset(
+            name for name, options in tool_options.items() if options.get("on")
+        )
         for name, options in tool_options.items():
             if not options.get("on"):
                 continue

@@ -12,10 +12,13 @@ from .hooks import HOOKPOINTS, Hook, run_hooks
 if TYPE_CHECKING:
     from .app import App
 
-__all__ = ["Plan", "PlanBuilder", "QuickAnswer"]
+__all__ = ["HookWrapper", "Plan", "PlanBuilder", "QuickAnswer"]
 
 #: ``callback(environ) -> (status, headers, body) | None``: see PlanBuilder.offer_quick_answer
 QuickAnswer = Callable[[dict[str, Any]], "tuple[int, list[tuple[str, str]], bytes] | None"]
+
+#: ``wrapper(hook, call) -> call``: see PlanBuilder.wrap_hooks
+HookWrapper = Callable[[Hook, Callable[[Any, Any], Any]], Callable[[Any, Any], Any]]
 
 DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
 
@@ -36,6 +39,7 @@ class Plan:
         "before_request_body",
         "config",
         "error_pages",
+        "hook_wrappers",
         "hooks",
         "label",
         "max_body_size",
@@ -73,15 +77,18 @@ class Plan:
         error_pages: Mapping[str, Any] | None = None,
         response_headers: tuple[tuple[str, str], ...] = (),
         quick_answer: QuickAnswer | None = None,
+        hook_wrappers: tuple[HookWrapper, ...] = (),
     ) -> None:
         self.hooks: Mapping[str, tuple[Hook, ...]] = MappingProxyType(
             {point: tuple(hooks.get(point, ())) for point in HOOKPOINTS}
         )
+        #: what wraps every hook's call (timing, tracing); see PlanBuilder.wrap_hooks
+        self.hook_wrappers = hook_wrappers
         failsafe: dict[str, tuple[bool, ...]] = {}
         runners: list[Callable[[Any, Any], Any] | None] = []
         for point in HOOKPOINTS:
             ordered = self.hooks[point]
-            callbacks = tuple(h.bind() for h in ordered)
+            callbacks = tuple(self._bind(h) for h in ordered)
             setattr(self, point, callbacks)
             failsafe[point] = flags = tuple(h.failsafe for h in ordered)
             runners.append(_runner(callbacks, flags))
@@ -98,6 +105,12 @@ class Plan:
         self.response_headers = response_headers
         #: answers a request from its environ alone, or None; see PlanBuilder.offer_quick_answer
         self.quick_answer = quick_answer
+
+    def _bind(self, hook: Hook) -> Callable[..., Any]:
+        call = hook.bind()
+        for wrapper in self.hook_wrappers:
+            call = wrapper(hook, call)
+        return call
 
     def failsafe(self, point: str) -> tuple[bool, ...]:
         """The failsafe flags of ``point``'s callables, in the same order."""
@@ -120,7 +133,7 @@ class Plan:
         hooks[point] = (*ordered[:index], hook, *ordered[index:])
         new.hooks = hooks
         callbacks = getattr(self, point)
-        callbacks = (*callbacks[:index], hook.bind(), *callbacks[index:])
+        callbacks = (*callbacks[:index], self._bind(hook), *callbacks[index:])
         setattr(new, point, callbacks)
         flags = self._failsafe[point]
         flags = (*flags[:index], hook.failsafe, *flags[index:])
@@ -198,6 +211,9 @@ class PlanBuilder:
         self._quick: tuple[QuickAnswer, str | None] | None = None
         #: (message, key) of each warning a tool raised while attaching
         self.warnings: list[tuple[str, str | None]] = []
+        #: the names of the tools that are on in this plan (all of them, before any attaches)
+        self.tools_on: frozenset[str] = frozenset()
+        self._wrappers: list[tuple[HookWrapper, str | None]] = []
 
     def add(
         self,
@@ -238,6 +254,18 @@ class PlanBuilder:
         """
         self.warnings.append((message, key))
 
+    def wrap_hooks(self, wrapper: HookWrapper) -> None:
+        """Wrap the call of every hook of this plan, every tool's included.
+
+        ``wrapper(hook, call)`` returns what the plan calls instead of
+        ``call(req, resp)``; ``hook.source`` names the tool that attached it
+        (None for config hooks). For instrumentation that must see each tool
+        separately (the time each tool's hooks take, a tracing event per
+        tool); hooks added per request (``req.attach_hook``) are wrapped too.
+        The wrapping costs only on plans whose tools asked for it.
+        """
+        self._wrappers.append((wrapper, self._tool))
+
     def offer_quick_answer(self, callback: QuickAnswer) -> None:
         """Let ``callback(environ)`` answer requests before any Request object exists.
 
@@ -257,6 +285,7 @@ class PlanBuilder:
             hooks[:] = [h for h in hooks if h.source != name]
         if self._quick is not None and self._quick[1] == name:
             self._quick = None
+        self._wrappers = [(w, tool) for w, tool in self._wrappers if tool != name]
 
     def _enter_tool(self, name: str | None, point: str | None, priority: int | None) -> None:
         self._tool, self._tool_point, self._priority_override = name, point, priority
@@ -270,4 +299,4 @@ class PlanBuilder:
             and all(h.source == quick[1] for items in hooks.values() for h in items)
         ):
             settings["quick_answer"] = quick[0]
-        return Plan(hooks, **settings)
+        return Plan(hooks, hook_wrappers=tuple(w for w, _ in self._wrappers), **settings)
