@@ -48,13 +48,22 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     workers = args.workers or server.get("workers", 1)
     threads = args.threads or server.get("threads", 8)
     name = args.server or server.get("name")
+    body_timeout = server.get("body_timeout", serving.BODY_TIMEOUT)
     print(
         f"pegboard: serving {args.target} on http://{host}:{port} ({workers} worker(s))",
         file=sys.stderr,
     )
     # Each worker loads its own app: granian may start workers fresh, not forked.
     load = functools.partial(_worker_app, args.target, args.config)
-    serving.serve(load, host=host, port=port, workers=workers, threads=threads, server=name)
+    serving.serve(
+        load,
+        host=host,
+        port=port,
+        workers=workers,
+        threads=threads,
+        server=name,
+        body_timeout=body_timeout,
+    )
     return 0
 
 
