@@ -61,7 +61,7 @@ serving.serve(lambda: hello_wsgi.app, port=int(sys.argv[2]), workers=int(sys.arg
 """
 
 
-def _servers(workers: int, threads: int) -> list[Server]:
+def _servers(workers: int, threads: int, baseline_src: Path | None = None) -> list[Server]:
     py = sys.executable
     bind = f"{HOST}:{{port}}"
     per_worker = max(1, threads // workers)
@@ -149,6 +149,26 @@ def _servers(workers: int, threads: int) -> list[Server]:
             "granian",
             f"{workers} procs x {per_worker} threads, via pegboard.serving.serve",
             (py, "-c", _PEGBOARD_RUNNER, str(CORE_SRC), "{port}", str(workers), str(per_worker)),
+        ),
+        *(
+            [
+                Server(
+                    "pegboard-granian-baseline",
+                    "granian",
+                    f"{workers} procs x {per_worker} threads, via the serve() of {baseline_src}",
+                    (
+                        py,
+                        "-c",
+                        _PEGBOARD_RUNNER,
+                        str(baseline_src),
+                        "{port}",
+                        str(workers),
+                        str(per_worker),
+                    ),
+                )
+            ]
+            if baseline_src
+            else []
         ),
         Server(
             "granian-1w",
@@ -272,9 +292,9 @@ def _wrk(args: argparse.Namespace, port: int, duration: str) -> str:
     return out.stdout
 
 
-def bench(server: Server, args: argparse.Namespace) -> Result:
-    """Start ``server``, warm it up, run the measured rounds and stop it."""
-    result = Result(server)
+def bench(server: Server, args: argparse.Namespace, result: Result | None = None) -> Result:
+    """Start ``server``, warm it up, run ``args.rounds`` measured rounds and stop it."""
+    result = result or Result(server)
     port = _free_port()
     argv = [a.replace("{port}", str(port)) for a in server.argv]
     with tempfile.TemporaryFile() as log:  # server output, shown only if it fails
@@ -358,12 +378,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=50, help="wrk -c")
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk -t")
     parser.add_argument("--json", type=Path, help="also write raw figures to this file")
+    parser.add_argument("--interleave", action="store_true", help="run the servers' rounds in turn")
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="another checkout's core/src: adds a pegboard-granian-baseline row",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
 
     if shutil.which("wrk") is None:
         parser.error("wrk is not on PATH (Debian: apt-get install wrk)")
-    servers = _servers(args.workers, args.threads)
+    servers = _servers(args.workers, args.threads, args.baseline_src)
     if args.only:
         unknown = set(args.only) - {s.name for s in servers}
         if unknown:
@@ -374,12 +400,17 @@ def main(argv: list[str] | None = None) -> int:
     cmd = (
         f"wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration} --latency "
         f"http://{HOST}:PORT/  (warm-up {args.warmup or 'none'}, "
-        f"median of {args.rounds} rounds)"
+        f"median of {args.rounds} rounds{', interleaved' if args.interleave else ''})"
     )
-    results = []
-    for server in servers:
-        print(f"benchmarking {server.name} ...", file=sys.stderr, flush=True)
-        results.append(bench(server, args))
+    results = [Result(server) for server in servers]
+    # --interleave: one round of each server in turn, so that a change in the load of a
+    # shared machine hits every server alike (each round then has its own warm-up).
+    passes, rounds = (args.rounds, 1) if args.interleave else (1, args.rounds)
+    per_pass = argparse.Namespace(**{**vars(args), "rounds": rounds})
+    for _ in range(passes):
+        for result in results:
+            print(f"benchmarking {result.server.name} ...", file=sys.stderr, flush=True)
+            bench(result.server, per_pass, result)
 
     env["load average after"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print("\n".join(f"- {k}: {v}" for k, v in env.items()))

@@ -88,6 +88,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     workers = args.workers or server.get("workers", 1)
     threads = args.threads or server.get("threads", 8)
     name = args.server or server.get("name")
+    body_timeout = server.get("body_timeout", serving.BODY_TIMEOUT)
     if args.debug:
         print(
             "pegboard: debug mode: tracebacks are shown to loopback clients; "
@@ -101,7 +102,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     # Each worker loads its own app: granian may start workers fresh, not forked.
     load = functools.partial(_worker_app, args.target, args.config, args.debug)
     try:
-        serving.serve(load, host=host, port=port, workers=workers, threads=threads, server=name)
+        serving.serve(
+            load,
+            host=host,
+            port=port,
+            workers=workers,
+            threads=threads,
+            server=name,
+            body_timeout=body_timeout,
+        )
     except ValueError as exc:  # settings the server cannot honour
         raise UsageError(str(exc)) from None
     return 0

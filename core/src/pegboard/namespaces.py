@@ -27,7 +27,14 @@ REQUEST_OPTIONS: dict[str, Any] = {
 }
 RESPONSE_OPTIONS: dict[str, Any] = {"headers": dict[str, str]}
 GLOBAL_OPTIONS: dict[str, dict[str, Any]] = {
-    "server": {"host": str, "port": int, "workers": int, "threads": int, "name": str},
+    "server": {
+        "host": str,
+        "port": int,
+        "workers": int,
+        "threads": int,
+        "name": str,
+        "body_timeout": float,
+    },
     "plugins": {"disable": list[str]},
     "request": {"allowed_hosts": list[str]},
 }
@@ -49,6 +56,10 @@ OPTION_DOCS: dict[str, tuple[Any, str]] = {
     "server.workers": (1, "processes `pegboard serve` runs"),
     "server.threads": (8, "threads per process"),
     "server.name": (None, "server adapter (default: the measured choice, see servers.md)"),
+    "server.body_timeout": (
+        30.0,
+        "seconds a request body may send nothing before a 408 (see servers.md)",
+    ),
     "plugins.disable": ([], "entry-point or distribution names not to load"),
     "request.allowed_hosts": (
         None,

@@ -1,66 +1,25 @@
-"""Run a WSGI app under a production server: the adapter behind ``pegboard serve``.
+"""The granian adapter: the default server of ``pegboard serve``.
 
-Two adapters: ``granian`` (the default, chosen by measurement, see docs/servers.md;
-Rust core, one process per worker) and ``waitress`` (pure Python, one process,
-works everywhere). The server libraries are imported only when used.
-
-The app comes from a zero-argument factory, called once in every process that
-serves requests (in each worker, after fork). If the app has ``start()`` and
-``stop()`` methods they run once per serving process: ``start()`` before the
-first request, ``stop()`` after the last, on SIGINT or SIGTERM.
+granian parses HTTP in Rust and calls the WSGI app in a pool of threads; the reasons
+for choosing it, and the figures, are in docs/servers.md.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
-import logging
 import os
 import signal
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from functools import partial
 from types import FrameType
 from typing import Any
 
-__all__ = ["DEFAULT_SERVER", "GRACE_SECONDS", "WSGIApp", "available_servers", "serve"]
+from ._common import GRACE_SECONDS, Settings, WSGIApp, body_limit, call_hook, log
+from .bodies import BufferedBodies
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-"""A WSGI application callable (it may also have ``start()`` and ``stop()``)."""
-
-DEFAULT_SERVER = "granian"
-GRACE_SECONDS = 30
-"""How long in-flight requests get to finish after SIGINT/SIGTERM."""
-
-_log = logging.getLogger("pegboard.serving")
-
-
-def _call_hook(app: object, name: str) -> None:
-    hook = getattr(app, name, None)
-    if callable(hook):
-        hook()
-
-
-@contextmanager
-def _on_signals(handler: Callable[[], None]) -> Iterator[None]:
-    """Route SIGINT and SIGTERM to ``handler`` (main thread only); restore on exit."""
-
-    def _handle(signum: int, frame: FrameType | None) -> None:
-        handler()
-
-    previous = {sig: signal.signal(sig, _handle) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
-# -- granian: the default ------------------------------------------------------------
-#
 # Signals. granian parks the main thread of each of its processes in a wait and counts
 # on SIGINT/SIGTERM interrupting it, since Python runs signal handlers in the main
 # thread only. But the kernel may hand the signal to any thread that does not block it
@@ -194,13 +153,24 @@ def _granian_worker_signals() -> None:
     vars(signals_module)["set_sync_signals"] = _set_sync_signals
 
 
-def _granian_load(load_app: Callable[[], WSGIApp]) -> WSGIApp:
-    """Runs in each granian worker process, before serving: build the app and start it."""
+def _granian_load(load_app: Callable[[], WSGIApp], settings: Settings) -> WSGIApp:
+    """Runs in each granian worker process, before serving: build the app and start it.
+
+    granian gets the app behind :class:`BufferedBodies`, which reads each request body
+    before the app runs (granian's own ``wsgi.input`` would block a request thread
+    for as long as a client takes to send it).
+    """
     _granian_worker_signals()
     app = load_app()
-    _call_hook(app, "start")
+    call_hook(app, "start")
     _granian_apps.append(app)
-    return app
+    return BufferedBodies(
+        app,
+        body_timeout=settings.body_timeout,
+        max_body_size=body_limit(app, settings.max_body_size),
+        readers=settings.body_readers,
+        threads=settings.threads,
+    )
 
 
 def _granian_worker(*args: Any, **kwargs: Any) -> None:
@@ -210,21 +180,21 @@ def _granian_worker(*args: Any, **kwargs: Any) -> None:
         mp.MPServer._spawn_wsgi_worker(*args, **kwargs)
     finally:
         while _granian_apps:
-            _call_hook(_granian_apps.pop(), "stop")
+            call_hook(_granian_apps.pop(), "stop")
 
 
 def _in_signal_context(self: object, *args: object) -> None:
     """Stands in for granian's parent signal handlers: the doorbell thread runs them."""
 
 
-def _serve_granian(
-    load_app: Callable[[], WSGIApp], host: str, port: int, workers: int, threads: int
-) -> None:
+def serve_granian(load_app: Callable[[], WSGIApp], settings: Settings) -> None:
+    """Serve with granian's WSGI interface until SIGINT/SIGTERM (see the notes above)."""
     global _parent_bell, _fork_hook_set
+    workers = settings.workers
     mp = importlib.import_module("granian.server.mp")
     constants = importlib.import_module("granian.constants")
     if sys.platform == "win32" and workers > 1:
-        _log.warning("granian runs a single worker on Windows; ignoring workers=%d", workers)
+        log.warning("granian runs a single worker on Windows; ignoring workers=%d", workers)
         workers = 1
     base = mp.MPServer
     routed = _POKE is not None and hasattr(signal, "pthread_kill")
@@ -235,11 +205,12 @@ def _serve_granian(
     server_class = type("PegboardGranian", (base,), quiet) if routed else base
     server = server_class(
         target="pegboard",  # a label only: the app comes from target_loader
-        address=host,
-        port=port,
+        address=settings.host,
+        port=settings.port,
         interface=constants.Interfaces.WSGI,
         workers=workers,
-        blocking_threads=threads,
+        # Each body being read holds a request thread while it waits (BufferedBodies).
+        blocking_threads=settings.threads + settings.body_readers,
         respawn_failed_workers=True,
         workers_kill_timeout=GRACE_SECONDS,
     )
@@ -260,7 +231,7 @@ def _serve_granian(
     try:
         server.serve(
             spawn_target=_granian_worker,
-            target_loader=partial(_granian_load, load_app),
+            target_loader=partial(_granian_load, load_app, settings),
             wrap_loader=False,
         )
     finally:
@@ -270,98 +241,3 @@ def _serve_granian(
         _parent_bell = None
         if bell is not None:
             bell.close()
-
-
-# -- waitress: pure Python fallback --------------------------------------------------
-
-
-def _serve_waitress(
-    load_app: Callable[[], WSGIApp], host: str, port: int, workers: int, threads: int
-) -> None:
-    if workers != 1:
-        raise ValueError("waitress serves from one process: use workers=1 (or granian)")
-    waitress_server = importlib.import_module("waitress.server")
-    wasyncore = importlib.import_module("waitress.wasyncore")
-    app = load_app()
-    _call_hook(app, "start")
-    try:
-        server = waitress_server.create_server(app, host=host, port=port, threads=threads)
-        # One listener, or several (e.g. "localhost" on IPv4 and IPv6) in a MultiSocketServer.
-        sockets: dict[int, Any] = getattr(server, "_map", None) or server.map
-        listeners = [d for d in sockets.values() if isinstance(d, waitress_server.BaseWSGIServer)]
-        signals: list[float] = []  # monotonic times of the SIGINT/SIGTERM received
-
-        def _stop_requested() -> None:
-            signals.append(time.monotonic())
-            listeners[0].pull_trigger()  # wake the poll loop now
-
-        with _on_signals(_stop_requested):
-            server.print_listen("Serving on http://{}:{}")
-            while not signals:
-                wasyncore.loop(timeout=1.0, map=sockets, count=1)
-            # Stop accepting, then let the channels finish the requests they have in
-            # hand; a second signal, or the end of the grace period, cuts that short.
-            for listener in listeners:
-                wasyncore.dispatcher.close(listener)
-            deadline = signals[0] + GRACE_SECONDS
-            while len(signals) == 1 and time.monotonic() < deadline:
-                if not any(_waitress_busy(d) for d in list(sockets.values())):
-                    break
-                wasyncore.loop(timeout=0.05, map=sockets, count=1)
-            server.task_dispatcher.shutdown(timeout=max(0.0, deadline - time.monotonic()))
-            wasyncore.close_all(sockets)
-    finally:
-        _call_hook(app, "stop")
-
-
-def _waitress_busy(channel: object) -> bool:
-    """Whether a waitress channel has a request queued, running or not yet sent."""
-    return bool(getattr(channel, "requests", None) or getattr(channel, "total_outbufs_len", 0))
-
-
-# -- public API ----------------------------------------------------------------------
-
-_Adapter = Callable[[Callable[[], WSGIApp], str, int, int, int], None]
-_ADAPTERS: dict[str, tuple[str, _Adapter]] = {  # name: (import name, adapter); default first
-    "granian": ("granian", _serve_granian),
-    "waitress": ("waitress", _serve_waitress),
-}
-
-
-def available_servers() -> list[str]:
-    """Names of the servers that are installed and have an adapter, the default first."""
-    return [
-        name
-        for name, (module, _) in _ADAPTERS.items()
-        if importlib.util.find_spec(module) is not None
-    ]
-
-
-def serve(
-    load_app: Callable[[], WSGIApp],
-    *,
-    host: str = "127.0.0.1",
-    port: int = 8080,
-    workers: int = 1,
-    threads: int = 8,
-    server: str | None = None,
-) -> None:
-    """Serve the app built by ``load_app`` until SIGINT or SIGTERM, then shut down cleanly.
-
-    ``load_app`` runs once in every serving process (each worker, after fork); the
-    app's optional ``start()``/``stop()`` run once per process around serving.
-    ``workers`` is the number of processes, ``threads`` the request threads in each.
-    ``server=None`` picks the first of :func:`available_servers` (granian if installed,
-    else waitress). Raises ``ValueError`` for an unknown or uninstalled server, or
-    settings the server cannot honour. Must be called from the main thread.
-    """
-    if workers < 1 or threads < 1:
-        raise ValueError(f"workers and threads must be >= 1, got {workers} and {threads}")
-    installed = available_servers()
-    name = server if server is not None else (installed[0] if installed else DEFAULT_SERVER)
-    if name not in installed:
-        known = ", ".join(installed) or "none (pip install granian)"
-        raise ValueError(f"server {name!r} is not available; installed: {known}")
-    if threading.current_thread() is not threading.main_thread():
-        raise RuntimeError("serve() handles signals, so it must run in the main thread")
-    _ADAPTERS[name][1](load_app, host, port, workers, threads)
