@@ -20,7 +20,7 @@ from example_site.assets import load_manifest, static_url
 from example_site.notes import NoteStore, valid_text
 
 import pegboard
-from pegboard.config import load_config
+
 from pegboard_caching import purge_all
 from pegboard_etags import http_date
 from pegboard_http import request_id_of
@@ -61,7 +61,7 @@ def create_app(overlay: Mapping[str, Any] | str | Path | None = None) -> pegboar
     """A new site with its own notes; ``overlay`` is laid over site.toml (like ``--config``)."""
     app = pegboard.App(CONFIG)
     if overlay is not None:
-        app.config.update(load_config(overlay))
+        app.config.update(pegboard.load_config(overlay))
     manifest = load_manifest()
     css, icon = static_url(manifest, "app.css"), static_url(manifest, "favicon.svg")
     notes = NoteStore(SEED_NOTES)
