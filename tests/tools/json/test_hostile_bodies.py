@@ -101,7 +101,7 @@ def test_a_malformed_content_type_is_400(client, content_type):
         (b"9" * (LIMIT + 1), "line 1, column 1"),
         (
             b'[1,\n "' + b"2" * (LIMIT + 5) + b'",\n -' + b"3" * (LIMIT + 5) + b"]",
-            "line 3, column 3",
+            "line 3, column 2",
         ),
         (b'{"a": ' + b"1" * 100_000 + b"}", "line 1, column 7"),
     ],
@@ -112,6 +112,25 @@ def test_an_integer_longer_than_the_int_string_limit_is_400(client, decoder_name
     if decoder_name == "stdlib":
         assert where in result.text  # orjson words the same case its own way
         assert f"more than {LIMIT} digits" in result.text
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (b"NaN", "line 1, column 1"),
+        (b'{"a": [1,\n  -Infinity]}', "line 2, column 3"),
+        (b'{"Infinity": Infinity}', "line 1, column 14"),
+        (b"[1e400]", "line 1, column 2"),
+        (b"1" + b"0" * 400 + b".5", "line 1, column 1"),
+    ],
+)
+def test_nan_infinity_and_overflowing_numbers_are_400_with_both_decoders(
+    client, decoder_name, body, where
+):
+    result = _post(client, body)
+    assert result.status == 400
+    if decoder_name == "stdlib":
+        assert where in result.text
 
 
 def test_a_long_string_of_digits_is_fine(client):
@@ -129,7 +148,18 @@ def test_broken_bytes_and_deep_nesting_are_400(client, body):
 @pytest.mark.parametrize("decoder", [decode, decode_stdlib], ids=["default", "stdlib"])
 @pytest.mark.parametrize(
     "text",
-    [b"9" * (LIMIT + 1), b'"\xff"', b"\xfe\xff\x00", "[" * 100_000, b"", b"nul", "\ud800"],
+    [
+        b"9" * (LIMIT + 1),
+        b'"\xff"',
+        b"\xfe\xff\x00",
+        "[" * 100_000,
+        b"",
+        b"nul",
+        "\ud800",
+        b"NaN",
+        b"[-Infinity]",
+        b"1e999",
+    ],
 )
 def test_decoders_raise_only_decode_error(decoder, text):
     with pytest.raises(DecodeError) as caught:
