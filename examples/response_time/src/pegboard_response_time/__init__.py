@@ -81,18 +81,23 @@ def _start(req: pegboard.Request, resp: pegboard.Response) -> None:
     req.state.response_time = time.perf_counter()
 
 
+# PERF: the writers read the start time themselves (one call less per request than elapsed()).
+
+
 def _report(req: pegboard.Request, resp: pegboard.Response, options: ResponseTimeOptions) -> None:
-    seconds = elapsed(req)
-    if seconds is not None:
-        resp.headers[options.header] = f"{seconds * 1000.0:.{options.precision}f}ms"
+    started: float | None = req.state.get(STATE_NAME)
+    if started is not None:
+        milliseconds = (time.perf_counter() - started) * 1000.0
+        resp.headers[options.header] = f"{milliseconds:.{options.precision}f}ms"
 
 
 def _report_server_timing(
     req: pegboard.Request, resp: pegboard.Response, options: ResponseTimeOptions
 ) -> None:
-    seconds = elapsed(req)
-    if seconds is not None:
-        resp.headers.add("Server-Timing", f"app;dur={seconds * 1000.0:.{options.precision}f}")
+    started: float | None = req.state.get(STATE_NAME)
+    if started is not None:
+        milliseconds = (time.perf_counter() - started) * 1000.0
+        resp.headers.add("Server-Timing", f"app;dur={milliseconds:.{options.precision}f}")
 
 
 @pegboard.hookimpl

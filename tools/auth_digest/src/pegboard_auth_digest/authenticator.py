@@ -30,6 +30,17 @@ STALE_ATTRIBUTE = "auth_digest_stale"
 #: before_finalize, per request with qop=auth-int: after every body transform (gzip is 80).
 AUTH_INT_PRIORITY = 95
 
+
+def _quote(value: str) -> str:
+    """``value`` as a quoted-string, for a value the header parser already checked.
+
+    PERF: per request (``cnonce`` in Authentication-Info); httputil.quote_string
+    checks for control characters with a regex first and costs about ten times
+    as much, for a value that cannot hold any (parse_credentials refuses them).
+    """
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 # Authorization schemes answered by other auth tools: when that tool is on for
 # the same path, a request using its scheme is left to it (Basic + Digest together).
 _OTHER_SCHEMES = {"basic": "auth_basic"}
@@ -268,7 +279,7 @@ class DigestAuthenticator:
         )
         value = (
             f'qop={credentials.qop}, rspauth="{rspauth}", '
-            f"cnonce={quote_string(credentials.cnonce)}, nc={credentials.nc}"
+            f"cnonce={_quote(credentials.cnonce)}, nc={credentials.nc}"
         )
         if nextnonce is not None:
             value = f'nextnonce="{nextnonce}", {value}'
