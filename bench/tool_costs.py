@@ -15,19 +15,25 @@ scenario, and each keeps its best batch, as ``replay.best_of`` does: a burst
 of load on the shared machine slows a batch of both rather than every batch
 of one.
 
-    uv run python bench/tool_costs.py [--against main] [--rounds 40] [--requests 2000]
+    uv run python bench/tool_costs.py [--against main] [--rounds 40] [--requests 2000] [--calls]
+
+``--calls`` also counts the function calls of 200 requests of each scenario with
+cProfile: a figure that the load on the machine does not change, so a
+difference in work shows even when timings are noisy.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import cProfile
 import gc
 import hashlib
 import importlib
 import importlib.util
 import io
 import json
+import pstats
 import subprocess
 import sys
 import tempfile
@@ -275,12 +281,27 @@ def _load_tree(folder: Path) -> Tree:
     return tree
 
 
+def _calls_per_request(app: Any, environ_for: Callable[[int], Environ], first: int) -> float:
+    """Python and C function calls per request, counted by cProfile (load does not change it)."""
+    batch = [environ_for(first + i) for i in range(200)]
+    profile = cProfile.Profile()
+    profile.enable()
+    for environ in batch:
+        _request(app, environ, _Answer())
+    profile.disable()
+    counts = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    return sum(entry[1] for entry in counts.values()) / len(batch)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--against", default="main", help="the revision to compare with")
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--requests", type=int, default=2000, help="requests per timed batch")
     parser.add_argument("--only", nargs="*", choices=list(SCENARIOS), help="scenarios to run")
+    parser.add_argument(
+        "--calls", action="store_true", help="also count function calls per request (cProfile)"
+    )
     args = parser.parse_args()
     scenarios = {name: SCENARIOS[name] for name in ["bare", *(args.only or SCENARIOS)]}
     trees = {
@@ -317,6 +338,14 @@ def main() -> None:
                 best[name, label] = min(best[name, label], elapsed)
             counter += args.requests
     before, after = labels
+    if args.calls:
+        print(f"function calls per request (cProfile, 200 requests): {before} -> {after}")
+        for name in scenarios:
+            counted = [
+                _calls_per_request(*prepared[name, label], counter + 400 * index)
+                for index, label in enumerate(labels)
+            ]
+            print(f"  {name:<32}{counted[0]:>8.2f} -> {counted[1]:.2f}")
     print(f"µs per request, best of {args.rounds} batches of {args.requests} requests each")
     print(f"{'scenario':<32}{before:>10}{after:>11}{'change':>9}   tool's own cost (- bare)")
     for name in scenarios:
