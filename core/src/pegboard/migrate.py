@@ -192,6 +192,8 @@ def _from_python(value: Any) -> Any:
     if inspect.isfunction(value) or inspect.isclass(value) or inspect.isbuiltin(value):
         module = getattr(value, "__module__", None) or "builtins"
         qualname: str = getattr(value, "__qualname__", value.__name__)
+        if qualname.endswith("<lambda>"):
+            return Opaque(f"a lambda in {module}")
         if "<locals>" in qualname and inspect.isfunction(value):
             # A helper's closure: checkpassword_dict({...}) is a function
             # whose only free variable is the dict it was given.
@@ -645,9 +647,16 @@ class _Migrator:
         headers[key.removeprefix("response.headers.")] = _plain(value)
         table.set("response.headers", headers)
 
+    def set_store(self, path: str, store: str) -> None:
+        table = self.out.table(path)
+        table.set("tools.sessions.storage_type", store)
+        if store == "memcached" and "tools.sessions.servers" not in self.paths.get(path, {}):
+            # MemcachedSession.servers defaults to this; pegboard wants it said.
+            table.set("tools.sessions.servers", ["localhost:11211"], "CherryPy's default servers")
+
     def storage_class(self, path: str, key: str, value: Any) -> None:
         if isinstance(value, Reference) and value.name in _STORES:
-            self.out.table(path).set("tools.sessions.storage_type", _STORES[value.name])
+            self.set_store(path, _STORES[value.name])
             return
         raise _Unmappable(
             f"{_describe(value)} is no CherryPy store pegboard knows: pegboard-sessions takes "
@@ -655,7 +664,7 @@ class _Migrator:
         )
 
     def storage_type(self, path: str, key: str, value: Any) -> None:
-        self.out.table(path).set(key, str(_plain(value)).lower())
+        self.set_store(path, str(_plain(value)).lower())
 
     def cache_class(self, path: str, key: str, value: Any) -> None:
         if isinstance(value, Reference) and value.name == "MemoryCache":
