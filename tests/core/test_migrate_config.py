@@ -18,7 +18,6 @@ import pytest
 
 from pegboard import Config, load_config
 from pegboard.cherrypy_names import (
-    CHERRYPY_KEYS,
     CHERRYPY_TOOLS,
     cherrypy_equivalent,
     cherrypy_hint,
@@ -68,7 +67,7 @@ server.thread_pool = 10
 
 
 def test_tutorial_conf_server_keys(tmp_path, capsys):
-    config, toml_text, out = migrate(tmp_path, TUTORIAL_CONF)
+    config, _toml_text, out = migrate(tmp_path, TUTORIAL_CONF)
     assert config.globals["server"] == {"host": "127.0.0.1", "port": 8080, "threads": 10}
     check_passes(out, capsys)
 
