@@ -662,6 +662,18 @@ def test_output_goes_to_stdout_by_default(tmp_path, capsys):
     assert data["server"] == {"port": 9090}
 
 
+def test_the_guides_example_is_what_the_command_writes(tmp_path, monkeypatch, capsys):
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "cherrypy-migration.md").read_text()
+    section = guide.split("## Moving the config", 1)[1]
+    ini = section.split("```ini\n", 1)[1].split("```", 1)[0]
+    toml_text = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    Path("site.conf").write_text(ini)
+    capsys.readouterr()
+    assert main(["migrate-config", "site.conf"]) == 0
+    assert capsys.readouterr().out == toml_text
+
+
 # -- hints for pegboard check ------------------------------------------------------
 
 
