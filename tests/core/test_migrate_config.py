@@ -399,7 +399,9 @@ tools.auth_basic.realm = %(realm)s
 tools.auth_basic.checkpassword = cherrypy.lib.auth_basic.checkpassword_dict({"ann": "50%%"})
 tools.gzip.mime_types = ['text/html', 'text/plain', 'application/json']
 """
-    config, _, out = migrate(tmp_path, text)
+    config, toml_text, out = migrate(tmp_path, text)
+    # [DEFAULT] keys are in every section, as configparser reads them for CherryPy
+    assert toml_text.count("# realm = 'example.com': not in a namespace") == 2
     assert config.sections["/"]["request.max_body_size"] == 100 * 1024 * 1024
     admin = config.sections["/admin"]
     assert admin["tools.auth_basic.realm"] == "example.com"
@@ -636,6 +638,36 @@ def test_tutorial_8_rest_generator(tmp_path, monkeypatch, capsys):
     assert generator["tools.response_headers.headers"] == [["Content-Type", "text/plain"]]
     assert "MethodDispatcher" in comment_for(toml_text, "request.dispatch")
     assert config.sections["/static"]["tools.staticdir.dir"] == str(tmp_path / "public")
+    check_passes(out, capsys)
+
+
+def test_values_a_config_file_cannot_hold_become_comments(tmp_path, monkeypatch, capsys):
+    # A dict config may hold any Python object; what TOML cannot hold is explained.
+    source = """\
+import cherrypy
+
+def my_hook(req, resp):
+    pass
+
+conf = {
+    '/': {
+        'hooks.before_handler': lambda: None,
+        'hooks.before_finalize': my_hook,
+        'tools.json_out.on': True,
+        'tools.json_out.handler': cherrypy.lib.jsontools.json_handler,
+        'tools.caching.on': True,
+        'tools.caching.maxobj_size': None,
+    }
+}
+"""
+    module = write_module(tmp_path, "cp_objects", source, monkeypatch)
+    config, toml_text, out = migrate_target(tmp_path, f"{module}:conf")
+    root = config.sections["/"]
+    assert root["hooks.before_finalize"] == "cp_objects:my_hook"
+    assert "make it a named function" in comment_for(toml_text, "hooks.before_handler")
+    assert "is CherryPy code" in comment_for(toml_text, "tools.json_out.handler")
+    assert "leave the key out" in comment_for(toml_text, "tools.caching.maxobj_size")
+    assert root["tools.json_out.on"] is True and root["tools.caching.on"] is True
     check_passes(out, capsys)
 
 

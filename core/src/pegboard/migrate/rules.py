@@ -152,7 +152,9 @@ class _Migrator:
             self.log_key(key, value)
             return
         found = cherrypy_equivalent(key)
-        if found is None:
+        if found is None and "." not in key:
+            self.unmapped(key, value, "not in a namespace, so CherryPy ignored it too")
+        elif found is None:
             ns = key.split(".", 1)[0]
             why = (
                 f"a custom CherryPy namespace ({ns}): pegboard refuses unknown namespaces; "
