@@ -10,6 +10,7 @@ said so. Each migrated file must load with ``pegboard.load_config``, pass
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -346,6 +347,7 @@ hooks.before_handler = myapp.my_hook_func
 def test_config_hook_becomes_import_string(tmp_path, monkeypatch, capsys):
     (tmp_path / "myapp.py").write_text("def my_hook_func(req, resp):\n    pass\n")
     monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "myapp", raising=False)  # another test's myapp
     config, toml_text, out = migrate(tmp_path, HOOKS)
     assert config.sections["/"]["hooks.before_handler"] == "myapp:my_hook_func"
     assert "# note: a pegboard hook is called as hook(req, resp)" in toml_text
