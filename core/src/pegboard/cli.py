@@ -225,6 +225,22 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_migrate_config(args: argparse.Namespace) -> int:
+    from .migrate import migrate_source
+
+    try:
+        text = migrate_source(args.file).to_toml()
+    except ConfigError as exc:
+        print(f"pegboard: {exc}", file=sys.stderr)
+        return 2
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _cmd_reference(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -295,6 +311,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("config", help="the TOML or INI file")
     check.add_argument("--app", help="MODULE:APP whose routes are checked with the file")
     check.set_defaults(func=_cmd_check)
+
+    migrate = sub.add_parser(
+        "migrate-config", help="write the pegboard TOML equivalent of a CherryPy config"
+    )
+    migrate.add_argument(
+        "file", help="a CherryPy INI file, or the dict NAME in MODULE:NAME or FILE.py:NAME"
+    )
+    migrate.add_argument("-o", "--output", help="write to this file instead of stdout")
+    migrate.set_defaults(func=_cmd_migrate_config)
 
     reference = sub.add_parser("reference", help="print the configuration reference (Markdown)")
     reference.add_argument("--output", help="write to this file instead of stdout")
