@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .cherrypy_names import cherrypy_hint
+from .cherrypy_names import CHERRYPY_KEYS, cherrypy_hint
 from .config import Config
 from .errors import ConfigError
 from .hooks import HOOKPOINTS, Hook
@@ -55,6 +55,8 @@ class ConfigValidator:
 
     def _found(self, error: ConfigError, section: str, key: str | None) -> None:
         hint = cherrypy_hint(error.key) if error.key else None
+        if hint is not None and "did you mean" in error.message and error.key not in CHERRYPY_KEYS:
+            hint = None  # a family of CherryPy names, but the spelling is closer to ours
         if hint is not None and _names_nothing(error.message):
             # A CherryPy name: say what it is here, not a "did you mean" of letters.
             error = ConfigError(hint, section=error.section, key=error.key, source=error.source)
