@@ -74,6 +74,7 @@ def parse_http_date(value: str) -> int | None:
 # PERF: conditional requests echo the few Last-Modified values a site sends.
 @functools.lru_cache(maxsize=256)
 def _parse_http_date(value: str) -> int | None:
+    value = value.strip(" \t")
     if len(value) > 64:
         return None  # no valid form is that long; do not run the patterns over a huge header
     match = _IMF(value)
