@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ._fields import HeaderError, _shorten, parse_parameters, split_list
 from ._mediatypes import MediaType, parse_media_type
@@ -63,16 +63,14 @@ def parse_qvalue(text: str) -> float | None:
     return q if q <= 1.0 else None
 
 
-@dataclass(frozen=True, slots=True)
-class QualityItem:
+class QualityItem(NamedTuple):
     """One member of Accept-Encoding, Accept-Charset or Accept-Language: lower-cased value and q."""
 
     value: str
     q: float
 
 
-@dataclass(frozen=True, slots=True)
-class MediaRange:
+class MediaRange(NamedTuple):
     """One member of Accept: ``type/subtype`` (either may be ``*``), parameters before q, q."""
 
     type: str
