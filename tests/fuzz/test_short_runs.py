@@ -32,6 +32,7 @@ def test_every_parser_of_httputil_has_a_harness():
         "accept_charset",
         "accept_encoding",
         "accept_language",
+        "authorization",
         "cache_control",
         "conditions",
         "entity_tags",

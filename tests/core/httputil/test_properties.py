@@ -208,6 +208,16 @@ def test_entity_tag_round_trip(opaque, weak):
 
 @FUZZ
 @given(headers)
+def test_credentials(value):
+    credentials = _only_header_error(httputil.parse_authorization, value)
+    if credentials is not None:
+        assert credentials.scheme == credentials.scheme.lower()
+    params = _only_header_error(httputil.parse_auth_params, value)
+    assert params is None or all(name == name.lower() for name in params)
+
+
+@FUZZ
+@given(headers)
 def test_cache_control(value):
     cc = httputil.parse_cache_control(value)
     for name in cc:
