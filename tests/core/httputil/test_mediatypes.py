@@ -139,7 +139,11 @@ def test_charset_codec(label, codec):
 def test_unknown_charsets_do_not_reach_the_codec_registry():
     import encodings
 
+    httputil.charset_codec("utf-8")
     before = len(encodings._cache)
     for i in range(500):
         assert httputil.charset_codec(f"made-up-{i}") is None
+        # Spellings of a known name: each resolves, none adds a registry entry.
+        spelling = "UTF"[: 1 + i % 3] + "tf"[i % 3 :] + "!#$%&"[i % 5] * (1 + i % 30) + "8"
+        assert httputil.charset_codec(spelling) == "utf-8", spelling
     assert len(encodings._cache) == before
