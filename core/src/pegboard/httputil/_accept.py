@@ -163,7 +163,13 @@ class AcceptEncoding(_Preferences):
         Include ``"identity"`` among them to see where it ranks.
         """
         floor = self.quality("identity")
-        return tuple(o for o in self.ranked(offers) if self.quality(o) >= floor)
+        scored = []
+        for index, offer in enumerate(offers):
+            q = self.quality(offer)
+            if q > 0.0 and q >= floor:
+                scored.append((-q, index, offer))
+        scored.sort()
+        return tuple(offer for _, _, offer in scored)
 
 
 class AcceptCharset(_Preferences):
@@ -305,9 +311,17 @@ def _split_member(member: str) -> tuple[str, tuple[tuple[str, str], ...], float]
 def _quality_items(value: str, strict: bool, kind: str) -> list[QualityItem]:
     check = _LANGUAGE_RANGE if kind == "language range" else _TOKEN
     items: list[QualityItem] = []
-    for member in _members(value, strict):
+    # PERF: without a quoted string, str.split is the list grammar; no second pass.
+    members = value.split(",") if '"' not in value else _members(value, strict)
+    for member in members:
+        member = member.strip(_OWS)
+        if not member:
+            continue
         try:
-            name, _, q = _split_member(member)
+            if ";" in member:
+                name, _, q = _split_member(member)
+            else:
+                name, q = member, 1.0
             if check(name) is None:
                 raise HeaderError(f"{_shorten(name)} is not a valid {kind}")
         except HeaderError:
