@@ -415,10 +415,6 @@ def _media_range(member: str) -> MediaRange:
 # -- negotiation in one call -------------------------------------------------
 
 
-def _as_tuple(offers: Sequence[str]) -> tuple[str, ...]:
-    return offers if type(offers) is tuple else tuple(offers)
-
-
 def best_media(header: str | None, offers: Sequence[str], *, strict: bool = True) -> str | None:
     """The offer (a media type) the client's Accept prefers, or None when it accepts none.
 
@@ -427,7 +423,7 @@ def best_media(header: str | None, offers: Sequence[str], *, strict: bool = True
     """
     if not offers:
         return None
-    return _best_media(header or "", _as_tuple(offers), strict)
+    return _best_media(header or "", offers if type(offers) is tuple else tuple(offers), strict)
 
 
 def best_charset(header: str | None, offers: Sequence[str], *, strict: bool = True) -> str | None:
@@ -437,7 +433,7 @@ def best_charset(header: str | None, offers: Sequence[str], *, strict: bool = Tr
     """
     if not offers:
         return None
-    return _best_charset(header or "", _as_tuple(offers), strict)
+    return _best_charset(header or "", offers if type(offers) is tuple else tuple(offers), strict)
 
 
 def best_language(header: str | None, offers: Sequence[str], *, strict: bool = True) -> str | None:
@@ -447,7 +443,7 @@ def best_language(header: str | None, offers: Sequence[str], *, strict: bool = T
     """
     if not offers:
         return None
-    return _best_language(header or "", _as_tuple(offers), strict)
+    return _best_language(header or "", offers if type(offers) is tuple else tuple(offers), strict)
 
 
 def ranked_encodings(
@@ -461,7 +457,7 @@ def ranked_encodings(
     """
     if header is None or not offers:
         return ()
-    return _ranked_encodings(header, _as_tuple(offers), strict)
+    return _ranked_encodings(header, offers if type(offers) is tuple else tuple(offers), strict)
 
 
 def best_encoding(header: str | None, offers: Sequence[str], *, strict: bool = True) -> str | None:
@@ -471,7 +467,8 @@ def best_encoding(header: str | None, offers: Sequence[str], *, strict: bool = T
     """
     if header is None or not offers:
         return None
-    ranked = _ranked_encodings(header, _as_tuple(offers), strict)
+    # PERF: one call and one cache lookup on the way; offers are a tuple fixed per route.
+    ranked = _ranked_encodings(header, offers if type(offers) is tuple else tuple(offers), strict)
     return ranked[0] if ranked else None
 
 
