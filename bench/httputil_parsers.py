@@ -8,8 +8,9 @@ the first time (the parse itself, caches bypassed).
 
     uv run python bench/httputil_parsers.py [--repeat 7] [--target 0.2]
 
-Figures are nanoseconds per call, the best of ``--repeat`` runs of about
-``--target`` seconds each (noise only makes a run slower).
+Figures are nanoseconds per call, the best of ``--repeat`` rounds of about
+``--target`` seconds per row; rounds interleave the rows of a group, so
+that load on a shared machine hits every row alike.
 """
 
 from __future__ import annotations
@@ -47,15 +48,29 @@ MEDIA = ("application/json", "text/html")
 CACHE_CONTROL = 'public, max-age=600, no-cache="Set-Cookie", stale-while-revalidate=30'
 
 
-def _ns(call: Callable[[], Any], repeat: int, target: float) -> float:
-    timer = timeit.Timer(call)
-    number, _ = timer.autorange()
-    number = max(1, int(number * target / 0.2))
-    return min(timer.repeat(repeat=repeat, number=number)) / number * 1e9
+def _timings(rows: list[tuple[str, Callable[[], Any]]], repeat: int, target: float) -> list[float]:
+    """Nanoseconds per call of each row: rounds interleave the rows, each keeps its best.
+
+    The machine is shared: a burst of load slows one round of every row
+    rather than every round of one row, and noise only ever adds time.
+    """
+    timers = [timeit.Timer(call) for _, call in rows]
+    numbers = []
+    for timer in timers:
+        number, _ = timer.autorange()
+        numbers.append(max(1, int(number * target / 0.2)))
+    best = [float("inf")] * len(rows)
+    for _ in range(repeat):
+        for index, timer in enumerate(timers):
+            elapsed = timer.timeit(numbers[index]) / numbers[index] * 1e9
+            best[index] = min(best[index], elapsed)
+    return best
 
 
 def _group(title: str, rows: list[tuple[str, Callable[[], Any]]], args: argparse.Namespace) -> None:
-    results = [(label, _ns(call, args.repeat, args.target)) for label, call in rows]
+    results = list(
+        zip([label for label, _ in rows], _timings(rows, args.repeat, args.target), strict=True)
+    )
     base = results[0][1]
     print(f"\n### {title}\n")
     print("| code | ns/call | vs first row |")

@@ -163,9 +163,16 @@ class AcceptEncoding(_Preferences):
         Include ``"identity"`` among them to see where it ranks.
         """
         floor = self.quality("identity")
+        weights = self._weights
+        star = weights.get("*")
+        unnamed = 0.0 if star is None else star
         scored = []
         for index, offer in enumerate(offers):
-            q = self.quality(offer)
+            # PERF: quality() inlined; this runs once per new header and route.
+            name = offer.lower()
+            q = weights.get(_CODING_ALIASES.get(name, name))
+            if q is None:
+                q = _IDENTITY_DEFAULT if name == "identity" and star is None else unnamed
             if q > 0.0 and q >= floor:
                 scored.append((-q, index, offer))
         scored.sort()
@@ -308,7 +315,9 @@ def _split_member(member: str) -> tuple[str, tuple[tuple[str, str], ...], float]
     return member[:semicolon].rstrip(_OWS), tuple(params), q
 
 
-def _quality_items(value: str, strict: bool, kind: str) -> list[QualityItem]:
+def _quality_items(
+    value: str, strict: bool, kind: str, aliases: dict[str, str] | None = None
+) -> list[QualityItem]:
     check = _LANGUAGE_RANGE if kind == "language range" else _TOKEN
     items: list[QualityItem] = []
     # PERF: without a quoted string, str.split is the list grammar; no second pass.
@@ -328,7 +337,8 @@ def _quality_items(value: str, strict: bool, kind: str) -> list[QualityItem]:
             if strict:
                 raise
             continue
-        items.append(QualityItem(name.lower(), q))
+        name = name.lower()
+        items.append(QualityItem(aliases.get(name, name) if aliases else name, q))
     return items
 
 
@@ -372,11 +382,7 @@ def parse_accept(value: str, *, strict: bool = True) -> Accept:
 # a pure function of the value, so it is kept (bounded) and shared.
 @functools.lru_cache(maxsize=256)
 def _parse_accept_encoding(value: str, strict: bool) -> AcceptEncoding:
-    items = [
-        QualityItem(_CODING_ALIASES.get(i.value, i.value), i.q)
-        for i in _quality_items(value, strict, "content coding")
-    ]
-    return AcceptEncoding(items)
+    return AcceptEncoding(_quality_items(value, strict, "content coding", _CODING_ALIASES))
 
 
 @functools.lru_cache(maxsize=256)
