@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ._fields import HeaderError, _shorten, is_token, parse_parameters, quote_if_needed
 
@@ -18,12 +18,12 @@ _PATTERN_PART = re.compile(r"[!#$%&'+\-.^_`|~0-9A-Za-z]+").fullmatch  # a token 
 _MATCH_CACHE_SIZE = 256
 
 
-@dataclass(frozen=True, slots=True)
-class MediaType:
+class MediaType(NamedTuple):
     """A concrete media type: lower-cased ``type``/``subtype`` and its parameters in order.
 
     Parameter names are lower-cased, values kept as sent (unquoted);
-    ``str()`` gives the header form, quoting values that need it.
+    ``str()`` gives the header form, quoting values that need it. An
+    immutable named tuple, like the other parsed values here.
     """
 
     type: str
