@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 
 from ._version import __version__
 from .errors import HTTPError, HTTPRedirect, reason, status_line
+from .httputil import parse_accept
 
 if TYPE_CHECKING:
     from .request import Request
@@ -46,27 +47,16 @@ $traceback
 
 
 def _wants_json(accept: str | None) -> bool:
-    """True when the client ranks JSON above HTML in ``Accept``."""
+    """True when the client ranks JSON (``application/json``, ``*/*+json``) above HTML."""
     if not accept:
         return False
     best_json = best_html = -1.0
-    for item in accept.split(","):
-        media, _, params = item.strip().partition(";")
-        media = media.strip().lower()
-        q = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key.strip() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if media == "application/json" or (
-            media.startswith("application/") and media.endswith("+json")
-        ):
-            best_json = max(best_json, q)
+    for item in parse_accept(accept, strict=False).ranges:
+        media = f"{item.type}/{item.subtype}"
+        if media == "application/json" or (item.type == "application" and media.endswith("+json")):
+            best_json = max(best_json, item.q)
         elif media in ("text/html", "application/xhtml+xml", "text/*", "*/*"):
-            best_html = max(best_html, q)
+            best_html = max(best_html, item.q)
     return best_json > 0 and best_json > best_html
 
 
