@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 import pegboard
-from pegboard import httputil
+import pegboard.httputil as httputil
 
 Candidate = tuple[str, str]  # (the label as written, Python's codec name)
 

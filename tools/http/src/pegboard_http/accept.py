@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pegboard
-from pegboard import httputil
+import pegboard.httputil as httputil
 from pegboard.httputil import HeaderError
 
 from ._config import keep_attribute

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 import pegboard
-from pegboard import httputil
+import pegboard.httputil as httputil
 
 from .redirects import REDIRECT_CHAIN_KEY
 from .request_id import request_id_of

@@ -14,7 +14,7 @@ from urllib.parse import unquote_to_bytes
 import multipart
 
 import pegboard
-from pegboard import httputil
+import pegboard.httputil as httputil
 from pegboard.httputil import HeaderError
 
 from ._charsets import Candidate, checked_labels, declared_charset, with_charset

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pegboard
-from pegboard import httputil
+import pegboard.httputil as httputil
 from pegboard.httputil import HeaderError
 
 from ._charsets import Candidate, checked_labels, declared_charset, with_charset

@@ -17,7 +17,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from pegboard import httputil
+import pegboard.httputil as httputil
 from pegboard.httputil import HeaderError
 
 from ._config import parse_ip
@@ -31,6 +31,7 @@ __all__ = [
     "parse_node",
     "parse_proto",
     "rightmost",
+    "rightmost_elements",
 ]
 
 # A host name (RFC 3986 reg-name without percent-encoding) or a bracketed IP
@@ -172,6 +173,45 @@ def parse_forwarded_element(element: str) -> ForwardedElement:
     return ForwardedElement(
         pairs.get("for"), pairs.get("by"), pairs.get("host"), pairs.get("proto")
     )
+
+
+def rightmost_elements(value: str, count: int) -> list[str]:
+    """The last ``count`` (at most) elements of a ``Forwarded`` header, unparsed, nearest last.
+
+    The header is scanned from the right, so quoted strings are paired from
+    the end the proxies wrote: a client's malformed element on the left (an
+    unterminated quoted string, say) cannot swallow or split a proxy's, and
+    once ``count`` elements are found nothing further left is looked at. An
+    unterminated quoted string among the elements read is a HeaderError.
+    """
+    if '"' not in value:
+        return rightmost(value, count)  # PERF: no quoted string, the usual case
+    members: list[str] = []
+    end = len(value)
+    quoted = False
+    index = end - 1
+    while index >= 0:
+        char = value[index]
+        if char == '"':
+            backslashes = 0
+            while index - backslashes - 1 >= 0 and value[index - backslashes - 1] == "\\":
+                backslashes += 1
+            if not (quoted and backslashes % 2):  # an escaped quote inside a quoted string
+                quoted = not quoted
+        elif char == "," and not quoted:
+            member = value[index + 1 : end].strip(_OWS)
+            if member:
+                members.append(member)
+                if len(members) == count:
+                    return members[::-1]
+            end = index
+        index -= 1
+    if quoted:
+        raise HeaderError(f"Forwarded has an unterminated quoted string in {_short(value)}")
+    member = value[:end].strip(_OWS)
+    if member:
+        members.append(member)
+    return members[::-1]
 
 
 def forwarded_elements(value: str) -> list[str]:

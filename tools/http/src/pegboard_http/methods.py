@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pegboard
-from pegboard import httputil
+import pegboard.httputil as httputil
 
 __all__ = ["AllowOptions", "AllowTool"]
 

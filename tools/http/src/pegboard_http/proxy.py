@@ -15,17 +15,17 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import pegboard
-from pegboard import httputil
+import pegboard.httputil as httputil
 from pegboard.httputil import HeaderError
 
 from ._config import Networks, parse_networks
 from .forwarding import (
-    forwarded_elements,
     parse_forwarded_element,
     parse_host,
     parse_node,
     parse_proto,
     rightmost,
+    rightmost_elements,
 )
 
 __all__ = ["DEFAULT_TRUSTED", "MAX_HOPS", "ProxyInfo", "ProxyOptions", "ProxyTool", "proxy_info_of"]
@@ -314,11 +314,11 @@ def _from_forwarded(req: pegboard.Request, s: _Settings) -> Found:
     value = req.headers.get("Forwarded")
     if not value:
         return None, None, None
-    elements = forwarded_elements(value)
+    elements = rightmost_elements(value, s.hops)
     count = len(elements)
     client: pegboard.Remote | None = None
     host = proto = None
-    for k in range(1, min(s.hops, count) + 1):
+    for k in range(1, count + 1):
         element = parse_forwarded_element(elements[count - k])
         client = None
         if element.for_ is not None:

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 
 import pegboard
-from pegboard import httputil
+import pegboard.httputil as httputil
 
 from ._config import Networks, keep_attribute, parse_networks
 

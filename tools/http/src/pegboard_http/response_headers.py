@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pegboard
-from pegboard import httputil
+import pegboard.httputil as httputil
 
 __all__ = ["ResponseHeadersOptions", "ResponseHeadersTool"]
 
