@@ -182,8 +182,11 @@ def _encode(req: pegboard.Request, resp: pegboard.Response, settings: _Settings)
     if resp.status >= 400:
         return  # never replace an error with a 406; it stays in its own charset
     said = f"this Accept-Charset header: {header}" if header else "no Accept-Charset header"
-    tried = ", ".join(label for label, _ in candidates) or "none"
-    raise pegboard.HTTPError(406, f"Your client sent {said}. Charsets tried: {tried}.")
+    if settings.forced is not None and not candidates:
+        sent = f"This resource is only sent in {settings.forced[0]}."
+    else:
+        sent = f"Charsets tried: {', '.join(label for label, _ in candidates) or 'none'}."
+    raise pegboard.HTTPError(406, f"Your client sent {said}. {sent}")
 
 
 def _encode_body(
