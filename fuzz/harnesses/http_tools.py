@@ -68,7 +68,7 @@ def fuzz_one(data: bytes) -> None:
 
     if not _apps:
         _apps.extend(_build())
-    xff, xfh, xfp, forwarded, accept, accept_charset, ctype, body = _http_text.fields(data, 8)
+    xff, xfh, xfp, forwarded, accept, accept_charset, ctype, _ = _http_text.fields(data, 8)
     headers = {
         "X-Forwarded-For": xff,
         "X-Forwarded-Host": xfh,
@@ -78,7 +78,8 @@ def fuzz_one(data: bytes) -> None:
         "Accept-Charset": accept_charset,
         "Content-Type": ctype,
     }
-    raw = body.encode("latin-1", "surrogateescape") if body else b""
+    parts = data[1:].split(b"\n", 7)
+    raw = parts[7] if len(parts) == 8 else b""  # the body as bytes, whatever the text mode
     app = _apps[data[0] % 2 if data else 0]
     result = Client(app, validate=False).post(
         "/form", headers={k: v for k, v in headers.items() if v}, body=raw
