@@ -294,7 +294,7 @@ def test_headers_not_named_are_never_read(make_app, make_client):
     assert (seen["ip"], seen["base"]) == (PROXY, "https://localhost")
 
 
-def test_what_the_tool_found_is_in_req_state(make_app, make_client):
+def test_what_the_tool_found_is_kept_for_the_request(make_app, make_client):
     from pegboard_http import ProxyInfo, proxy_info_of
 
     app = _app(make_app, **XFWD)

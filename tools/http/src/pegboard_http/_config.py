@@ -1,4 +1,4 @@
-"""Start-up helpers shared by the tools: networks, log levels, the legacy request attributes."""
+"""Start-up helpers shared by the tools: networks and log levels."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import functools
 import ipaddress
 import logging
 from collections.abc import Iterable
-from typing import Any
 
 import pegboard
 
@@ -77,13 +76,3 @@ def log_level(value: int | str, key: str = "severity") -> int:
             key, f"{value!r} is not a logging level (DEBUG, INFO, WARNING, ERROR, CRITICAL)"
         )
     return level
-
-
-def keep_attribute(req: pegboard.Request, name: str, value: Any) -> None:
-    """Also set ``req.<name>``, the attribute handlers read before ``req.state`` existed.
-
-    ``req.state`` holds the data (and the package's typed accessors read it
-    there); this keeps the documented attribute (``req.request_id``,
-    ``req.accept_media``, ``req.autovary_read``) working for existing code.
-    """
-    vars(req)[name] = value

@@ -6,8 +6,6 @@ import pegboard
 import pegboard.httputil as httputil
 from pegboard.httputil import HeaderError
 
-from ._config import keep_attribute
-
 __all__ = ["AcceptOptions", "AcceptTool", "accept_media_of"]
 
 
@@ -85,4 +83,4 @@ def _accept(req: pegboard.Request, resp: pegboard.Response, names: tuple[str, ..
                 f"This resource only emits these media types: {', '.join(names)}.",
             )
     req.state.accept = chosen
-    keep_attribute(req, "accept_media", chosen)
+    vars(req)["accept_media"] = chosen  # the attribute older code reads

@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any
 import pegboard
 from pegboard import RequestHeaders
 
-from ._config import keep_attribute
-
 if TYPE_CHECKING:
     from _collections_abc import dict_items, dict_keys, dict_values
 
@@ -186,7 +184,7 @@ def _record(req: pegboard.Request, resp: pegboard.Response) -> None:
     recorder = _Recorder()
     _install(req, recorder)
     req.state.autovary = recorder.read
-    keep_attribute(req, "autovary_read", recorder.read)
+    vars(req)["autovary_read"] = recorder.read  # the attribute older code reads
 
     def recorded(req: pegboard.Request, resp: pegboard.Response, **params: Any) -> Any:
         recorder.recording = True

@@ -10,6 +10,7 @@ left of that was written by the client and is never used, nor even parsed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -54,8 +55,13 @@ class ProxyInfo(NamedTuple):
 
 
 def proxy_info_of(req: pegboard.Request) -> ProxyInfo | None:
-    """What the proxy tool found for ``req``, or None when the tool is not on."""
-    info: ProxyInfo | None = req.state.get("proxy")
+    """What the proxy tool found for ``req``, or None when the tool is not on.
+
+    It is kept in the WSGI environ (``pegboard_http.proxy``) rather than in
+    ``req.state``, because an internal redirect must reuse it: the new request
+    gets a copy of the environ, not the state.
+    """
+    info: ProxyInfo | None = req.environ.get(_DONE_KEY)
     return info
 
 
@@ -155,7 +161,10 @@ def _split_base(base: str) -> tuple[str | None, str, str]:
 
 @dataclass(frozen=True, slots=True)
 class _Settings:
-    """ProxyOptions prepared for the request path (networks parsed, base split)."""
+    """ProxyOptions prepared for the request path (networks parsed, base split).
+
+    ``host_allowed`` is the app's ``request.allowed_hosts`` check, when the core has one.
+    """
 
     base_scheme: str | None
     base_host: str | None
@@ -166,6 +175,7 @@ class _Settings:
     forwarded: bool
     hops: int
     trusted: Networks
+    host_allowed: Callable[[str], bool] | None
 
 
 class ProxyTool(pegboard.Tool[ProxyOptions]):
@@ -203,6 +213,9 @@ class ProxyTool(pegboard.Tool[ProxyOptions]):
             options.forwarded,
             options.hops,
             parse_networks(options.networks(), "trusted"),
+            # The core checks Host against request.allowed_hosts before routing;
+            # a host read from a forwarding header gets the same check here.
+            getattr(plan.app, "host_allowed", None),
         )
         plan.add("on_start_resource", _proxy, self.priority, args=(settings,))
 
@@ -212,7 +225,6 @@ def _proxy(req: pegboard.Request, resp: pegboard.Response, settings: _Settings) 
     done: ProxyInfo | None = environ.get(_DONE_KEY)
     if done is not None:  # an internal redirect: the environ already carries the result
         req.remote = done.remote
-        req.state.proxy = done
         return
     peer = req.remote
     trusted = peer.ip in settings.trusted
@@ -227,26 +239,20 @@ def _proxy(req: pegboard.Request, resp: pegboard.Response, settings: _Settings) 
             raise pegboard.HTTPError(400, f"{exc}.") from None
     if client is not None:
         req.remote = client
-    if host is not None:
-        _check_host(req, host)
+    allowed = settings.host_allowed
+    if host is not None and allowed is not None and not allowed(host):
+        raise pegboard.HTTPError(400, "The forwarded host names a host this site does not serve.")
     scheme = proto or settings.base_scheme or req.scheme
     public_host = host or settings.base_host
     if public_host is not None or scheme != req.scheme:
         req.base = f"{scheme}://{public_host or req.host}"
     if settings.base_path:
         environ["SCRIPT_NAME"] = settings.base_path + environ.get("SCRIPT_NAME", "")
-    info = ProxyInfo(peer, req.remote, host, proto, trusted)
-    environ[_DONE_KEY] = info
-    req.state.proxy = info
+    # PERF: tuple.__new__ is what the NamedTuple's own __new__ calls, without its frame.
+    environ[_DONE_KEY] = _new_info(ProxyInfo, (peer, req.remote, host, proto, trusted))
 
 
-def _check_host(req: pegboard.Request, host: str) -> None:
-    """400 unless ``request.allowed_hosts`` (checked by the core for Host) admits ``host`` too."""
-    # The core checks the Host header before routing, before this tool runs;
-    # a host taken from a forwarding header gets the same check here.
-    host_allowed = getattr(req.app, "host_allowed", None)
-    if host_allowed is not None and not host_allowed(host):
-        raise pegboard.HTTPError(400, "The forwarded host names a host this site does not serve.")
+_new_info = tuple.__new__
 
 
 Found = tuple[pegboard.Remote | None, str | None, str | None]

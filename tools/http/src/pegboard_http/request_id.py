@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pegboard
 import pegboard.httputil as httputil
 
-from ._config import Networks, keep_attribute, parse_networks
+from ._config import Networks, parse_networks
 
 __all__ = ["ENVIRON_KEY", "RequestIdOptions", "RequestIdTool", "request_id_of"]
 
@@ -98,7 +98,7 @@ def _assign(req: pegboard.Request, resp: pegboard.Response, settings: _Settings)
         request_id = incoming if incoming and _VALID.match(incoming) else secrets.token_hex(16)
         environ[ENVIRON_KEY] = request_id
     req.state.request_id = request_id
-    keep_attribute(req, "request_id", request_id)
+    vars(req)["request_id"] = request_id  # the attribute older code reads
 
 
 def _echo(req: pegboard.Request, resp: pegboard.Response, settings: _Settings) -> None:
