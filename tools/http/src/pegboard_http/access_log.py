@@ -149,7 +149,8 @@ def _log_access(req: pegboard.Request, resp: pegboard.Response, settings: _Setti
     if not log.isEnabledFor(logging.INFO) or REDIRECT_CHAIN_KEY in req.environ:
         return
     environ = req.environ
-    started: tuple[float, float] | None = req.state.get("access_log")
+    # PERF: the state's own dict, read directly (State.get is one more Python call).
+    started: tuple[float, float] | None = vars(req.state).get("access_log")
     wall, mono = started if started else (time.time(), time.perf_counter())
     sent = _bytes_sent(req, resp)
     target = quote(req.script_name + req.path)
