@@ -8,6 +8,7 @@ handlers.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -49,10 +50,16 @@ def escape_field(text: str) -> str:
     return "".join(out)
 
 
-def _clf_time(stamp: float) -> str:
-    t = time.gmtime(stamp)
+@functools.lru_cache(maxsize=4)
+def _times(second: int) -> tuple[str, str]:
+    """A UTC second as ISO 8601 (JSON) and as Common Log Format's ``[day/Mon/year:...]``.
+
+    PERF: every request of the same second shares the two strings.
+    """
+    t = time.gmtime(second)
+    iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", t)
     day = f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}"
-    return f"[{day}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000]"
+    return iso, f"[{day}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000]"
 
 
 class _Counted:
@@ -156,8 +163,9 @@ def _log_access(req: pegboard.Request, resp: pegboard.Response, settings: _Setti
     target = quote(req.script_name + req.path)
     if req.query_string:
         target = f"{target}?{req.query_string}"
+    iso_time, clf_time = _times(int(wall))
     fields: dict[str, Any] = {
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(wall)),
+        "time": iso_time,
         "remote": req.remote.ip,
         "user": req.login,
         "method": req.method,
@@ -179,7 +187,7 @@ def _log_access(req: pegboard.Request, resp: pegboard.Response, settings: _Setti
             escape_field(fields["remote"] or "-"),
             "-",
             escape_field(fields["user"] or "-").replace(" ", "\\x20"),
-            _clf_time(wall),
+            clf_time,
             f'"{escape_field(request_line)}"',
             str(fields["status"]),
             str(sent) if sent else "-",
