@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pegboard
 import pegboard.httputil as httputil
 from pegboard.httputil import HeaderError
@@ -63,6 +65,11 @@ class AcceptTool(pegboard.Tool[AcceptOptions]):
         plan.add("before_handler", _accept, self.priority, args=(names,))
 
 
+#: httputil.best_media behind one C-level cache lookup. PERF: clients repeat the same
+#: few headers and the types are fixed per route; a malformed header raises, uncached.
+_best_media = functools.lru_cache(maxsize=512)(httputil.best_media)
+
+
 def _accept(req: pegboard.Request, resp: pegboard.Response, names: tuple[str, ...]) -> None:
     resp.headers.add_vary("Accept")
     header = req.headers.get("Accept")
@@ -71,9 +78,8 @@ def _accept(req: pegboard.Request, resp: pegboard.Response, names: tuple[str, ..
     else:
         try:
             # Each type takes the q of the most specific range that matches it
-            # (RFC 9110 12.5.1); ties go to the earlier type. PERF: httputil keeps
-            # the answer per (header, types), so a repeated header is one lookup.
-            chosen = httputil.best_media(header, names)
+            # (RFC 9110 12.5.1); ties go to the earlier type.
+            chosen = _best_media(header, names)
         except HeaderError as exc:
             raise pegboard.HTTPError(400, f"Malformed Accept header: {exc}.") from None
         if chosen is None:

@@ -9,6 +9,7 @@ ignored.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import ItemsView, Iterator, ValuesView
 from typing import TYPE_CHECKING, Any
 
@@ -54,8 +55,19 @@ class _Recorder:
 
     def note(self, name: str) -> None:
         if self.recording:
-            display = "-".join(part.capitalize() for part in name.replace("_", "-").split("-"))
-            self.read.setdefault(display.lower(), display)
+            lower, display = _display(name)
+            self.read.setdefault(lower, display)
+
+
+@functools.lru_cache(maxsize=512)
+def _display(name: str) -> tuple[str, str]:
+    """``("accept-language", "Accept-Language")`` for any spelling of a header name.
+
+    PERF: handlers read the same few names on every request; bounded, so odd
+    names a handler builds from input only evict entries.
+    """
+    display = "-".join(part.capitalize() for part in name.replace("_", "-").split("-"))
+    return display.lower(), display
 
 
 class _RecordingHeaders(RequestHeaders):
