@@ -4,7 +4,8 @@ Every tool keeps CherryPy's name and options; where CherryPy's behaviour is
 unsafe the default here is safe (see the package README for the list).
 
 What a tool finds out for a request is in ``req.state`` under the tool's
-name; these typed functions read it for handlers (the older attributes,
+name (the proxy's result, which internal redirects reuse, in the environ);
+these typed functions read it for handlers (the older attributes,
 ``req.request_id``, ``req.accept_media`` and ``req.autovary_read``, still
 work): :func:`request_id_of`, :func:`accept_media_of`,
 :func:`autovary_read_of`, :func:`proxy_info_of`.
