@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from .app import App
 from .config import load_config
@@ -85,10 +85,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     server = app.config.globals.get("server", {})
     host = args.host or server.get("host", "127.0.0.1")
     port = args.port if args.port is not None else server.get("port", 8080)
-    workers = args.workers or server.get("workers", 1)
-    threads = args.threads or server.get("threads", 8)
+    workers = args.workers if args.workers is not None else server.get("workers", 1)
+    threads = args.threads if args.threads is not None else server.get("threads", 8)
     name = args.server or server.get("name")
     body_timeout = server.get("body_timeout", serving.BODY_TIMEOUT)
+    if workers < 1 or threads < 1:
+        raise UsageError(
+            f"workers and threads must be 1 or more, got {workers} and {threads}; "
+            "set --workers/--threads (or server.workers/server.threads) to at least 1"
+        )
     if args.debug:
         print(
             "pegboard: debug mode: tracebacks are shown to loopback clients; "
@@ -276,8 +281,15 @@ def _cmd_new_tool(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake on the command line reported in one line (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pegboard", description="pegboard web core")
+    parser = _Parser(prog="pegboard", description="pegboard web core")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve an app on the production WSGI server")
@@ -353,7 +365,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"pegboard: {error.line()}", file=sys.stderr)
         return 2
     except UsageError as exc:
-        print(f"pegboard: {exc}", file=sys.stderr)
+        message = str(exc)
+        print(
+            message if message.startswith("pegboard") else f"pegboard: {message}", file=sys.stderr
+        )
         return 2
     except BrokenPipeError:
         # `pegboard tools | head`: the reader left; say nothing more (Python's recipe).

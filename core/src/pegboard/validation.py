@@ -83,6 +83,10 @@ class ConfigValidator:
                 hint = suggest(ns, [*GLOBAL_OPTIONS, *self.namespaces])
                 first = next(iter(keys), None)
                 error = ConfigError(f"unknown namespace {ns!r}{hint}", section="global", key=ns)
+                if first is not None and cherrypy_hint(f"{ns}.{first}"):
+                    error = ConfigError(
+                        f"unknown namespace {ns!r}{hint}", section=ns, key=f"{ns}.{first}"
+                    )
                 self._found(error, ns, first)
                 continue
             for key, value in keys.items():
