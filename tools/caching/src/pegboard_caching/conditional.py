@@ -1,44 +1,43 @@
 """Conditional GET against a stored response: If-None-Match, then If-Modified-Since.
 
-The comparison of entity tags is the weak one (RFC 9110 section 8.8.3.2).
-The gzip tool gives a compressed representation the tag ``"abc-gzip"`` and,
-on the way in, strips that suffix from ``If-None-Match`` for the coding it
-would choose; so a tag that matches the stored one *or* the stored one
-without its ``-<coding>`` suffix is a match.
+RFC 9110 section 13.2.2 through :func:`pegboard.httputil.evaluate_preconditions`
+(weak comparison of entity tags, dates to the second). One addition, the gzip
+contract: the gzip tool gives a compressed representation the tag
+``"abc-gzip"`` and, on the way in, strips that suffix from ``If-None-Match``
+for the coding it would choose; so a tag that matches the stored one *or* the
+stored one without its ``-<coding>`` suffix is a match.
 """
 
 from __future__ import annotations
 
-import re
+from pegboard.httputil import NOT_MODIFIED, entity_tags_match, evaluate_preconditions
 
-from .policy import http_date
-
-__all__ = ["etag_matches", "not_modified_since", "opaque_tags"]
-
-_TAG = re.compile(r'\s*(?:W/)?("[^"]*")\s*(?:,|$)')
+__all__ = ["not_modified"]
 
 
-def opaque_tags(header: str) -> list[str]:
-    """The opaque tags (quotes included, ``W/`` dropped) listed in an If-None-Match value."""
-    return _TAG.findall(header)
+def _without_coding(etag: str, coding: str) -> str | None:
+    """``"abc"`` for ``"abc-gzip"`` and coding ``gzip`` (``W/`` kept); None without the suffix."""
+    suffix = f'-{coding}"'
+    return etag[: -len(suffix)] + '"' if etag.endswith(suffix) else None
 
 
-def etag_matches(if_none_match: str, etag: str | None, coding: str | None) -> bool:
-    """True when ``If-None-Match`` names the stored representation (or is ``*``)."""
-    if if_none_match.strip() == "*":
-        return True
-    if not etag:
-        return False
-    stored = etag[2:] if etag.startswith("W/") else etag
-    candidates = {stored}
-    if coding and stored.endswith(f'-{coding}"'):
-        candidates.add(stored[: -len(coding) - 2] + '"')
-    return any(tag in candidates for tag in opaque_tags(if_none_match))
-
-
-def not_modified_since(if_modified_since: str, last_modified: float | None) -> bool:
-    """True when the stored representation is not newer than the client's date."""
-    since = http_date(if_modified_since)
-    if since is None or last_modified is None:
-        return False
-    return last_modified <= since
+def not_modified(
+    if_none_match: str | None,
+    if_modified_since: str | None,
+    etag: str | None,
+    last_modified: float | None,
+    coding: str | None,
+) -> bool:
+    """Whether a GET with these validators gets a 304 from the stored representation."""
+    if if_none_match is not None and etag and coding:
+        plain = _without_coding(etag, coding)
+        if plain is not None and entity_tags_match(if_none_match, plain, weak=True):
+            return True
+    answer = evaluate_preconditions(
+        "GET",
+        etag=etag,
+        last_modified=last_modified,
+        if_none_match=if_none_match,
+        if_modified_since=if_modified_since,
+    )
+    return answer == NOT_MODIFIED
