@@ -2,7 +2,8 @@
 
 It builds an app whose memory cache has ``maxsize`` bytes, warms the request
 path up on an uncached route, measures its resident set size, then stores
-many entries with long keys (and variants, or tags) and measures again. It
+many entries with long keys (and variants, or tags) and measures again; or
+asks one URL with many huge validators (nothing may keep them). It
 prints one JSON object: the growth in bytes, the bytes the cache counts and
 its entry count.
 
@@ -46,6 +47,8 @@ def main() -> None:
     )
 
     def page(req, resp, **params):
+        resp.headers["ETag"] = '"v1"'
+        resp.headers["Last-Modified"] = "Sun, 06 Nov 1994 08:49:37 GMT"
         if scenario == "variants":
             resp.headers["Vary"] = "X-Variant"
         if scenario == "tags":
@@ -59,7 +62,11 @@ def main() -> None:
     client = Client(app, validate=False)
 
     def ask(prefix: str, number: int) -> None:
-        if scenario == "variants":
+        if scenario == "validators":
+            # One URL, asked with huge validators, each once: nothing may keep them.
+            name = "If-None-Match" if number % 2 else "If-Modified-Since"
+            client.get(prefix, headers={name: f'"{_long(number, 60_000)}"'})
+        elif scenario == "variants":
             # 5 variants of each URL, each selected by a long header value.
             query, variant = _long(number // 5, 30_000), _long(number, 30_000)
             client.get(f"{prefix}?{query}", headers={"X-Variant": variant})

@@ -41,6 +41,39 @@ def test_a_thousand_long_urls_grow_the_process_by_at_most_twice_maxsize(scenario
     assert result["growth"] <= 2 * MAXSIZE, result
 
 
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads RSS from /proc")
+def test_huge_validators_are_not_kept(make_app):
+    """1,000 requests with 60 KB If-None-Match or If-Modified-Since values leave nothing behind."""
+    done = subprocess.run(
+        [sys.executable, str(WORKER), "validators", str(MAXSIZE), "1000"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(done.stdout)
+    assert result["count"] == 1
+    assert result["growth"] <= 5_000_000, result
+
+
+def test_a_long_if_none_match_list_is_still_answered(make_app, make_client, memory_store):
+    app = make_app({"/": memory_store})
+
+    @app.route("/doc")
+    def doc(req, resp):
+        resp.headers["ETag"] = 'W/"abc-gzip"'
+        resp.headers["Content-Encoding"] = "gzip"
+        return b"compressed, say"
+
+    client = make_client(app)
+    client.get("/doc")
+    others = ", ".join(f'"other-{n}"' for n in range(1000))
+    for tag, status in (('"abc-gzip"', 304), ('W/"abc"', 304), ('"abc-br"', 200), ("", 200)):
+        value = f"{others}, {tag}" if tag else others
+        assert len(value) > 4096
+        assert client.get("/doc", headers={"If-None-Match": value}).status == status, tag
+
+
 def _store_size(app):
     (backend,) = runtime_for(app).backends.values()
     return backend
