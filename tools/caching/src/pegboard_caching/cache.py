@@ -8,6 +8,8 @@ afterwards) and wraps the handler to learn whether it returned normally.
 the other tools produced. ``on_error`` (after_error_response) serves a stale
 response under ``stale-if-error``. ``finish`` (on_end_resource, failsafe,
 attached per request by a miss holding the lock) releases it on every way out.
+What the cache learns about a request between its hooks is kept in
+``req.state.caching``.
 """
 
 from __future__ import annotations
@@ -105,8 +107,8 @@ def _refresh(app: Any, environ: dict[str, Any]) -> None:
 class ResponseCache:
     """The cache of one configured path; its bound methods are the tool's hooks.
 
-    ``backend`` and ``runtime`` are set when the app starts (or on the first
-    request of a route added later), per app.
+    ``backend`` and ``runtime`` are set when the app starts
+    (``CachingTool.start``), or on the first request of a route added later.
     """
 
     def __init__(self, options: CachingOptions) -> None:

@@ -58,8 +58,9 @@ _NORMAL_TOKENS = re.compile(f"%[0-9A-Fa-f]{{2}}|[{_QUERY_CHARS}]+|[\\s\\S]").fin
 _DECODED_TOKENS = re.compile(f"[{_PATH_CHARS}]+|[\\s\\S]").findall
 _ONE_PATH_CHAR = re.compile(f"[{_PATH_CHARS}]").fullmatch
 _ONE_QUERY_CHAR = re.compile(f"[{_QUERY_CHARS}]").fullmatch
-# Split around characters beyond Latin-1: they are at the odd indexes.
+# An escape of an octet beyond ASCII.
 _HIGH_ESCAPE = re.compile("%[89A-Fa-f][0-9A-Fa-f]")
+# Split around characters beyond Latin-1: they are at the odd indexes.
 _BEYOND_LATIN1 = re.compile("([^\x00-\xff])").split
 _ENVIRON_KEYS: dict[str, str] = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}
 
