@@ -173,17 +173,6 @@ def test_a_primed_double_encoded_url_never_answers_the_victims_url(
     assert victim.headers["Cache-Status"] == "pegboard; fwd=uri-miss; stored"
 
 
-def test_the_host_is_compared_without_regard_to_case(make_app, live_server, memory_store):
-    app, calls = _site(make_app, memory_store)
-    server = live_server(app)
-    _raw_get(server.port, "/p/h", host="Example.COM")
-    _, headers, _ = _raw_get(server.port, "/p/h", host="example.com")
-    _, other, _ = _raw_get(server.port, "/p/h", host="example.org")
-    assert headers["cache-status"].startswith("pegboard; hit")
-    assert other["cache-status"] == "pegboard; fwd=uri-miss; stored"
-    assert len(calls) == 2
-
-
 def test_a_rewritten_path_is_keyed_by_what_the_app_sees(make_app, make_client, memory_store):
     """A middleware that rewrites PATH_INFO leaves REQUEST_URI behind: it is not trusted then."""
     app, calls = _site(make_app, memory_store)

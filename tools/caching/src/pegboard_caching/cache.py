@@ -570,5 +570,5 @@ def _same_origin_reference(value: str, origin: str) -> str | None:
     host, reference = (rest, "") if slash < 0 else (rest[:slash], rest[slash:])
     if any(mark in host for mark in "?#"):
         return None
-    same = (host.lower() if host.isascii() else host) == origin_rest
+    same = host.lower() == origin_rest.lower()
     return (reference or "/") if same else None

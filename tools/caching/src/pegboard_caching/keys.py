@@ -33,7 +33,6 @@ __all__ = [
     "prefix_forms",
     "record_key",
     "request_key",
-    "request_target",
     "tag_key",
     "target_forms",
     "variant_key",
@@ -133,38 +132,48 @@ def request_key(prefix: str, environ: Mapping[str, Any]) -> str | None:
 
     None when the path does not start with ``/`` (such a request is not cached).
     """
-    # PERF: this runs on every hit, so the common case is inline: no raw target (or
-    # one that agrees with the environ), a plain path, a lower-case host.
+    # PERF: this runs on every hit, so the common cases are inline: a raw target that
+    # is the environ's path and query, already in normal form; or no raw target and a
+    # plain path.
     path: str = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
     query: str = environ.get("QUERY_STRING", "")
     raw: str | None = environ.get("REQUEST_URI") or environ.get("RAW_URI")
-    if raw and (target := _raw_target(raw, path, query)) is not None:
-        pass
-    elif _PLAIN_ABSOLUTE(path) is not None:
-        target = f"{path}?{normalise_query(query)}" if query else path
-    else:
-        if not path:
-            path = "/"
-        elif path[0] != "/":
+    target = None
+    if raw:
+        raw_path, mark, raw_query = raw.partition("?")
+        if (
+            raw_path == path
+            and raw_query == query
+            and _PLAIN_ABSOLUTE(raw_path) is not None
+            and (not query or _NORMAL_QUERY(query) is not None)
+        ):
+            target = raw
+        else:
+            target = _raw_target(raw_path, mark, raw_query, path, query)
+    if target is None:
+        if _PLAIN_ABSOLUTE(path) is not None:
+            target = path
+        elif not path:
+            target = "/"
+        elif path[0] == "/":
+            target = encode_path(path)
+        else:
             return None
-        target = encode_path(path)
         if query:
-            target = f"{target}?{normalise_query(query)}"
-    host: str = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
-    if not host.islower() and host.isascii():
-        host = host.lower()  # RFC 3986 section 6.2.2.1: the host is case-insensitive
+            normal = query if _NORMAL_QUERY(query) is not None else _normalise(query)
+            target = f"{target}?{normal}"
+    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
     return f"{prefix}{target} {environ.get('wsgi.url_scheme', 'http')}://{host}"
 
 
-def _raw_target(raw: str, path: str, query: str) -> str | None:
-    """The normal form of the raw target ``raw``; None when it disagrees with the environ.
+def _raw_target(raw_path: str, mark: str, raw_query: str, path: str, query: str) -> str | None:
+    """The normal form of a raw target; None when it disagrees with the environ.
 
     A server gives ``PATH_INFO`` decoded and ``QUERY_STRING`` as sent; a raw
     target that does not decode to them (a middleware rewrote the path, the
     target has a fragment or an absolute form) is not what the app answers, so
     the key is then built from what the app sees.
     """
-    raw_path, mark, raw_query = raw.partition("?")
     if raw_query != query:
         return None
     if raw_path != path and ("%" not in raw_path or not _decodes_to(raw_path, path or "/")):
@@ -175,13 +184,9 @@ def _raw_target(raw: str, path: str, query: str) -> str | None:
         target = normalise_path(raw_path)
     else:
         return None
-    return f"{target}?{normalise_query(raw_query)}" if mark else target
-
-
-def request_target(environ: Mapping[str, Any]) -> str | None:
-    """The normalised request target (path and query) of the request in ``environ``."""
-    key = request_key("", environ)
-    return None if key is None else key.partition(" ")[0]
+    if not mark:
+        return target
+    return f"{target}?{normalise_query(raw_query)}"
 
 
 def _decodes_to(raw_path: str, path: str) -> bool:
@@ -198,10 +203,8 @@ def record_key(prefix: str, target: str, origin: str) -> str:
 
 
 def origin_of(environ: Mapping[str, Any]) -> str:
-    """``scheme://host`` of the request in ``environ``; an ASCII host is lower-cased."""
+    """``scheme://host`` of the request in ``environ`` (the Host header as sent)."""
     host: str = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
-    if not host.islower() and host.isascii():
-        host = host.lower()  # RFC 3986 section 6.2.2.1: the host is case-insensitive
     return f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
 
 
