@@ -13,11 +13,11 @@ response left uncompressed is never wrong).
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from ._cache import cache_short
 from ._fields import HeaderError, _shorten, parse_parameters, split_list
 from ._mediatypes import MediaType, parse_media_type
 
@@ -380,22 +380,22 @@ def parse_accept(value: str, *, strict: bool = True) -> Accept:
 
 # PERF: clients send the same few header values again and again; each parse is
 # a pure function of the value, so it is kept (bounded) and shared.
-@functools.lru_cache(maxsize=256)
+@cache_short(256)
 def _parse_accept_encoding(value: str, strict: bool) -> AcceptEncoding:
     return AcceptEncoding(_quality_items(value, strict, "content coding", _CODING_ALIASES))
 
 
-@functools.lru_cache(maxsize=256)
+@cache_short(256)
 def _parse_accept_charset(value: str, strict: bool) -> AcceptCharset:
     return AcceptCharset(_quality_items(value, strict, "charset"))
 
 
-@functools.lru_cache(maxsize=256)
+@cache_short(256)
 def _parse_accept_language(value: str, strict: bool) -> AcceptLanguage:
     return AcceptLanguage(_quality_items(value, strict, "language range"))
 
 
-@functools.lru_cache(maxsize=256)
+@cache_short(256)
 def _parse_accept(value: str, strict: bool) -> Accept:
     ranges: list[MediaRange] = []
     for member in _members(value, strict):
@@ -480,21 +480,21 @@ def best_encoding(header: str | None, offers: Sequence[str], *, strict: bool = T
 
 # PERF: the answers are pure functions of (header, offers); offers are fixed per
 # route, headers repeat, so a bounded cache turns negotiation into one lookup.
-@functools.lru_cache(maxsize=512)
+@cache_short(512)
 def _best_media(header: str, offers: tuple[str, ...], strict: bool) -> str | None:
     return _parse_accept(header, strict).best(offers)
 
 
-@functools.lru_cache(maxsize=512)
+@cache_short(512)
 def _best_charset(header: str, offers: tuple[str, ...], strict: bool) -> str | None:
     return _parse_accept_charset(header, strict).best(offers)
 
 
-@functools.lru_cache(maxsize=512)
+@cache_short(512)
 def _best_language(header: str, offers: tuple[str, ...], strict: bool) -> str | None:
     return _parse_accept_language(header, strict).best(offers)
 
 
-@functools.lru_cache(maxsize=512)
+@cache_short(512)
 def _ranked_encodings(header: str, offers: tuple[str, ...], strict: bool) -> tuple[str, ...]:
     return _parse_accept_encoding(header, strict).preferred(offers)

@@ -9,6 +9,8 @@ import functools
 import pkgutil
 import re
 
+from ._cache import cache_short
+
 __all__ = ["charset_codec"]
 
 # mime-charset characters (RFC 2978), at most 40 of them as IANA registers.
@@ -41,7 +43,7 @@ def charset_codec(label: str) -> str | None:
 
 
 # PERF: a handful of labels recur; the lookup below walks the codec registry.
-@functools.lru_cache(maxsize=256)
+@cache_short(256)
 def _charset_codec(label: str) -> str | None:
     if _LABEL(label) is None:
         return None

@@ -16,6 +16,7 @@ import math
 import re
 import time
 
+from ._cache import cache_short
 from ._fields import HeaderError
 
 __all__ = ["format_http_date", "parse_http_date"]
@@ -74,7 +75,7 @@ def parse_http_date(value: str) -> int | None:
 
 
 # PERF: conditional requests echo the few Last-Modified values a site sends.
-@functools.lru_cache(maxsize=256)
+@cache_short(256)
 def _parse_http_date(value: str) -> int | None:
     value = value.strip(" \t")
     if len(value) == 29 and value[28] == "T":

@@ -7,10 +7,10 @@ comparison only needs the opaque parts equal.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Literal, NamedTuple
 
+from ._cache import cache_short
 from ._fields import HeaderError, _shorten
 
 __all__ = [
@@ -61,7 +61,7 @@ def parse_entity_tag(value: str) -> EntityTag | None:
 
 
 # PERF: the same few stored tags are compared on every conditional request.
-@functools.lru_cache(maxsize=1024)
+@cache_short(1024)
 def _parse_entity_tag(value: str) -> EntityTag | None:
     match = _ENTITY_TAG(value)
     if match is None:
@@ -89,7 +89,7 @@ def parse_entity_tag_list(
     return _parse_list(value, strict)
 
 
-@functools.lru_cache(maxsize=512)
+@cache_short(512)
 def _parse_list(value: str, strict: bool) -> tuple[EntityTag, ...] | Literal["*"]:
     if value.strip(" \t") == "*":
         return "*"
