@@ -133,7 +133,7 @@ MISTAKES = [
     Mistake(
         "an import string that does not import",
         check(
-            '["/"]\ntools.auth_basic.on = true\ntools.auth_basic.realm = "r"\ntools.auth_basic.checkpassword = "myapp.users:check"\n'
+            '["/"]\ntools.auth_basic.on = true\ntools.auth_basic.realm = "r"\ntools.auth_basic.checkpassword = "yourapp.users:check"\n'
         ),
     ),
     Mistake(

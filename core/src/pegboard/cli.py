@@ -285,7 +285,11 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with a mistake on the command line reported in one line (exit 2)."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+        raise _ArgumentError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+class _ArgumentError(UsageError):
+    """An argparse mistake, its message already naming the (sub)command."""
 
 
 def build_parser() -> argparse.ArgumentParser:
