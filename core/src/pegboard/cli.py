@@ -368,11 +368,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for error in exc.errors:
             print(f"pegboard: {error.line()}", file=sys.stderr)
         return 2
+    except _ArgumentError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     except UsageError as exc:
-        message = str(exc)
-        print(
-            message if message.startswith("pegboard") else f"pegboard: {message}", file=sys.stderr
-        )
+        print(f"pegboard: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # `pegboard tools | head`: the reader left; say nothing more (Python's recipe).
