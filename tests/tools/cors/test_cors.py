@@ -77,7 +77,7 @@ def test_an_allowed_preflight_gets_204_with_every_allow_header_and_no_handler(
     assert headers["Access-Control-Allow-Origin"] == APP
     assert headers["Access-Control-Allow-Credentials"] == "true"
     assert headers["Access-Control-Allow-Methods"] == "GET, PUT, DELETE"
-    assert headers["Access-Control-Allow-Headers"] == "x-token"
+    assert headers["Access-Control-Allow-Headers"] == "x-token, content-type"
     assert headers["Access-Control-Max-Age"] == "300"
     assert {"origin", "access-control-request-method"} <= vary_of(result)
     assert "Access-Control-Expose-Headers" not in headers

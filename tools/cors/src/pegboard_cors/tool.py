@@ -52,9 +52,11 @@ class CorsPolicy:
     """
 
     __slots__ = (
+        "allow_headers",
         "allow_methods",
         "any_header",
         "any_method",
+        "configured",
         "credentials",
         "expose",
         "headers",
@@ -81,6 +83,8 @@ class CorsPolicy:
         headers = [h.lower() for h in options.headers]
         self.any_header = ANY in headers
         self.headers = frozenset(headers) | _ALWAYS_ALLOWED
+        self.configured = frozenset(headers)
+        self.allow_headers = tuple(dict.fromkeys(h for h in headers if h != ANY))
         self.expose = ", ".join(dict.fromkeys(options.expose_headers))
         self.max_age = None if options.max_age is None else str(options.max_age)
         self.private_network = options.private_network
@@ -159,13 +163,15 @@ class CorsPolicy:
             headers["Access-Control-Allow-Methods"] = requested  # '*' is literal then
         else:
             headers.set_trusted("Access-Control-Allow-Methods", self.allow_methods)
+        # Every name the preflight asked for must be listed, safelisted ones too (a JSON
+        # Content-Type is not a safelisted value); the configured ones are added so that
+        # the browser's preflight cache covers them all.
         if self.any_header:
-            if asked:
-                headers.set_trusted("Access-Control-Allow-Headers", ", ".join(asked))
-        elif self.headers - _ALWAYS_ALLOWED:
-            headers.set_trusted(
-                "Access-Control-Allow-Headers", ", ".join(sorted(self.headers - _ALWAYS_ALLOWED))
-            )
+            allow = asked
+        else:
+            allow = (*self.allow_headers, *(n for n in asked if n not in self.configured))
+        if allow:
+            headers.set_trusted("Access-Control-Allow-Headers", ", ".join(allow))
         if self.max_age is not None:
             headers.set_trusted("Access-Control-Max-Age", self.max_age)
         resp.status = 204

@@ -31,7 +31,7 @@ _PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><title>403 Forbidden: request refused</title></head>
 <body>
-<h1>Request refused</h1>
+<h1 id="refusal">Request refused</h1>
 <p>{reason}</p>
 <p>This site refuses requests that change something unless they come from its own
 pages, to protect you from other sites acting in your name (cross-site request
