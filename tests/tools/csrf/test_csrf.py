@@ -103,7 +103,9 @@ def test_the_origin_is_compared_with_the_site_as_the_proxy_resolved_it(make_app,
     result = without_proxy.post("/transfer", headers=behind)
     assert refused(result)
     assert "this site is http://shop.example" in html.unescape(result.text)
-    with_proxy = make_client(build(make_app, {"tools.proxy.on": True}))
+    with_proxy = make_client(
+        build(make_app, {"tools.proxy.on": True, "tools.proxy.scheme": "X-Forwarded-Proto"})
+    )
     assert with_proxy.post("/transfer", headers=behind).text == "done"
     assert refused(with_proxy.post("/transfer", headers=public))
 

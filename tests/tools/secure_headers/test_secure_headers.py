@@ -27,7 +27,7 @@ DEFAULT_HEADERS = {
         "microphone=(), payment=(), usb=()"
     ),
 }
-NONCE = re.compile(r"'nonce-([A-Za-z0-9_-]{22})'")
+NONCE = re.compile(r"'nonce-([A-Za-z0-9+/]{24})'")
 
 
 def build(make_app, section=None, config=None):
@@ -78,7 +78,7 @@ def test_every_response_gets_the_safe_defaults_error_pages_included(make_app, ma
 
 
 def test_hsts_only_over_https_as_the_request_sees_it(make_app, make_client):
-    app = build(make_app, {"tools.proxy.on": True})
+    app = build(make_app, {"tools.proxy.on": True, "tools.proxy.scheme": "X-Forwarded-Proto"})
     client = make_client(app)
     assert "Strict-Transport-Security" not in client.get("/plain").headers
     behind_tls = client.get("/nowhere", headers={"X-Forwarded-Proto": "https"})

@@ -23,6 +23,7 @@ _ORIGIN = re.compile(
     r"(?P<host>\[[0-9a-f:.]+\]|[a-z0-9\-._~%*]+)"
     r"(?::(?P<port>[0-9]{1,5}|\*))?"
 )
+NOT_ALLOWED, LISTED, CHECKED = 0, 1, 2
 #: longer Origin headers are never allowed (no origin a browser sends comes close)
 MAX_ORIGIN_LENGTH = 512
 
@@ -106,12 +107,17 @@ class OriginPolicy:
 
     def allows(self, origin: str) -> bool:
         """Whether ``origin`` (an Origin header's value) is allowed."""
+        return self.match(origin) != NOT_ALLOWED
+
+    def match(self, origin: str) -> int:
+        """``LISTED`` (by the list or a pattern: only safe characters), ``CHECKED`` (by the
+        callable, which may approve anything) or ``NOT_ALLOWED``."""
         if self.any_origin or origin in self.exact:
-            return True
+            return LISTED
         if len(origin) > MAX_ORIGIN_LENGTH:
-            return False
+            return NOT_ALLOWED
         pattern = self.pattern
         if pattern is not None and pattern.fullmatch(origin):
-            return True
+            return LISTED
         check = self.check
-        return check is not None and bool(check(origin))
+        return CHECKED if check is not None and check(origin) else NOT_ALLOWED

@@ -8,7 +8,7 @@ Three hooks:
   request then runs a plan without the ``before_request_body`` and
   ``before_handler`` hooks, so neither authentication (a preflight carries no
   credentials), sessions, the cache nor the handler runs for it.
-- ``before_finalize`` (30) and ``after_error_response`` (30) give every other
+- ``before_finalize`` (30) and ``after_error_response`` (60) give every other
   response the headers for an allowed origin, error pages included, and
   ``Vary: Origin`` whenever they depend on the origin (before the cache stores
   it at 90, so a shared cache keys the answer by origin).
@@ -24,9 +24,10 @@ from pegboard import HookDoc, HTTPError, Plan, PlanBuilder, Request, Response
 from pegboard.httputil import parse_field_names
 
 from .options import CHROMIUM_MAX_AGE, DEFAULT_METHODS, CorsOptions
-from .origins import ANY, OriginPolicy
+from .origins import ANY, CHECKED, LISTED, OriginPolicy
 
 __all__ = [
+    "ERROR_PRIORITY",
     "PREFLIGHT_PRIORITY",
     "RESPONSE_PRIORITY",
     "CorsPolicy",
@@ -36,8 +37,11 @@ __all__ = [
 
 #: on_start_resource: after the proxy tool (5), long before authentication (before_handler)
 PREFLIGHT_PRIORITY = 15
-#: before_finalize and after_error_response: before the cache stores the response (90)
+#: before_finalize: before the cache stores the response (90)
 RESPONSE_PRIORITY = 30
+#: after_error_response: after the tools that replace the 500 page (err_redirect 40, a
+#: stale cached answer 50), so the page that goes out has the headers
+ERROR_PRIORITY = 60
 
 #: request headers a preflight may always name (their safelisted values need none)
 _ALWAYS_ALLOWED = frozenset({"accept", "accept-language", "content-language", "content-type"})
@@ -63,6 +67,7 @@ class CorsPolicy:
         "max_age",
         "methods",
         "origins",
+        "preflight_vary",
         "preflights",
         "private_network",
         "static_origin",
@@ -76,6 +81,11 @@ class CorsPolicy:
         self.static_origin = ANY if self.origins.any_origin and not self.credentials else None
         #: the answer depends on the Origin header: every response says so in Vary
         self.vary = self.static_origin is None
+        #: a preflight's Vary: what its answer depends on
+        self.preflight_vary = ", ".join(
+            (["Origin"] if self.vary else [])
+            + ["Access-Control-Request-Method", "Access-Control-Request-Headers"]
+        )
         methods = [m.upper() if m != ANY else m for m in options.methods]
         self.any_method = ANY in methods
         self.methods = frozenset(methods) | _SAFELISTED_METHODS
@@ -94,11 +104,11 @@ class CorsPolicy:
 
     def decorate(self, req: Request, resp: Response) -> None:
         """before_finalize / after_error_response: the headers of an allowed origin."""
-        headers = resp.headers
         environ = req.environ
+        if req.method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
+            return  # a preflight: answered in full by preflight()
+        headers = resp.headers
         if self.static_origin is not None:
-            if environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD") and req.method == "OPTIONS":
-                return  # a preflight: answered in full by preflight()
             headers.set_trusted("Access-Control-Allow-Origin", ANY)
             if self.expose:
                 headers.set_trusted("Access-Control-Expose-Headers", self.expose)
@@ -108,11 +118,14 @@ class CorsPolicy:
         origin: str | None = environ.get("HTTP_ORIGIN")
         if origin is None:
             return
-        if environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD") and req.method == "OPTIONS":
+        found = self.origins.match(origin)
+        if found == LISTED:
+            # PERF: a listed origin (or one a pattern matched) is made of safe characters.
+            headers.set_trusted("Access-Control-Allow-Origin", origin)
+        elif found == CHECKED:
+            headers["Access-Control-Allow-Origin"] = origin  # checked: origin_check allowed it
+        else:
             return
-        if not self.origins.allows(origin):
-            return
-        headers["Access-Control-Allow-Origin"] = origin  # checked: it came from the client
         if self.credentials:
             headers.set_trusted("Access-Control-Allow-Credentials", "true")
         if self.expose:
@@ -130,10 +143,11 @@ class CorsPolicy:
         if origin is None:
             return  # not a CORS request: an ordinary OPTIONS
         headers = resp.headers
-        vary = ["Access-Control-Request-Method", "Access-Control-Request-Headers"]
-        if self.vary:
-            vary.insert(0, "Origin")
-        headers.add_vary(*vary)
+        # PERF: the whole Vary value at once when nothing set one before (the usual case).
+        if "vary" in headers:
+            headers.add_vary(*self.preflight_vary.split(", "))
+        else:
+            headers.set_trusted("Vary", self.preflight_vary, "vary")
         if not self.origins.allows(origin):
             self._refuse(f"The origin {origin[:100]!r} may not read this resource.")
         if not self.any_method and requested not in self.methods:
@@ -141,7 +155,8 @@ class CorsPolicy:
                 f"The method {requested[:40]!r} is not allowed across origins here; "
                 f"allowed: {self.allow_methods}."
             )
-        asked = parse_field_names(environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", ""))
+        raw: str | None = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
+        asked = parse_field_names(raw) if raw else ()
         if not self.any_header:
             refused = [name for name in asked if name not in self.headers]
             if refused:
@@ -254,7 +269,7 @@ class CorsTool(pegboard.Tool[CorsOptions]):
         ),
         HookDoc(
             "after_error_response",
-            RESPONSE_PRIORITY,
+            ERROR_PRIORITY,
             "the same headers on the 500 page",
             failsafe=True,
         ),
@@ -281,7 +296,7 @@ class CorsTool(pegboard.Tool[CorsOptions]):
         # PERF: bound methods of the prepared policy, called with (req, resp) alone.
         plan.add("on_start_resource", policy.preflight, self.priority)
         plan.add("before_finalize", policy.decorate, RESPONSE_PRIORITY)
-        plan.add("after_error_response", policy.decorate, RESPONSE_PRIORITY, failsafe=True)
+        plan.add("after_error_response", policy.decorate, ERROR_PRIORITY, failsafe=True)
 
     def stop(self, app: pegboard.App) -> None:
         plans = app.state.get("cors")
