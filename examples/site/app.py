@@ -20,10 +20,11 @@ from example_site.assets import load_manifest, static_url
 from example_site.notes import NoteStore, valid_text
 
 import pegboard
-
 from pegboard_caching import purge_all
+from pegboard_csrf import csrf_field
 from pegboard_etags import http_date
 from pegboard_http import request_id_of
+from pegboard_secure_headers import csp_nonce
 from pegboard_sessions import csrf_token
 
 HERE = Path(__file__).resolve().parent
@@ -70,9 +71,14 @@ def create_app(overlay: Mapping[str, Any] | str | Path | None = None) -> pegboar
     def page(
         req: pegboard.Request, title: str, body: str, current: str = "", *, cached: bool = False
     ) -> str:
-        # A cached page is sent to many requests: it names none of them in its body.
+        # A cached page is sent to many requests: it names none of them in its body, and
+        # carries no CSP nonce (a nonce is one response's; secure_headers would mark the
+        # page private, and the cache would not keep it).
         request_id = None if cached else request_id_of(req)
-        return pages.layout(title, body, css=css, icon=icon, current=current, request_id=request_id)
+        nonce = None if cached else csp_nonce(req)
+        return pages.layout(
+            title, body, css=css, icon=icon, current=current, request_id=request_id, nonce=nonce
+        )
 
     # -- public pages ------------------------------------------------------------
 
@@ -98,12 +104,16 @@ def create_app(overlay: Mapping[str, Any] | str | Path | None = None) -> pegboar
         return page(req, "About", pages.about(plans), "/about/")
 
     # -- signed-in pages (session_auth on /account: the form, do_login, do_logout) ------
+    # csrf is on for /account and /admin: a form posted from another site is refused
+    # before session_auth or a handler sees it.
 
     @app.route("/account", methods=["GET"])
     def account(req: pegboard.Request, resp: pegboard.Response) -> str:
         # session_auth ran first: an anonymous visitor got the sign-in form instead.
         resp.headers["Cache-Control"] = "no-store"  # a page for one signed-in user
         visits = req.session.get("visits", 0)
+        # The session's own token: session_auth checks it at do_logout, and the csrf tool
+        # (same session entry) accepts it from clients that send no Sec-Fetch-Site/Origin.
         body = pages.account(req.login or "?", visits, csrf_token(req.session))
         return page(req, "Account", body, "/account")
 
@@ -113,7 +123,8 @@ def create_app(overlay: Mapping[str, Any] | str | Path | None = None) -> pegboar
     def admin(req: pegboard.Request, resp: pegboard.Response) -> str:
         purged = req.query.get("purged")
         count = int(purged) if isinstance(purged, str) and purged.isdigit() else None
-        return page(req, "Admin", pages.admin(req.login or "?", len(notes), count), "/admin")
+        body = pages.admin(req.login or "?", len(notes), count, csrf_field(req))
+        return page(req, "Admin", body, "/admin")
 
     @app.route("/admin/purge-cache", methods=["POST"])
     def purge_cache(req: pegboard.Request, resp: pegboard.Response) -> None:

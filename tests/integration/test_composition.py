@@ -1,11 +1,14 @@
-"""The composition matrix: gzip, etags, caching, static, json_out and sessions, every pair and all at once.
+"""The composition matrix: gzip, etags, caching, static, json_out, sessions, cors, secure_headers
+and csrf, every pair and all at once.
 
 Every response is decoded as a client would and checked by httplint. What
 must hold whatever is on: the body decodes to the right data; a 304 carries
 the ETag of its 200; ETags differ between encodings; Vary names every request
 header the response depends on (Accept-Encoding under gzip, Cookie under
 sessions); a cache hit decodes like the response that was stored, and one
-user's page never reaches another.
+user's page never reaches another; an allowed origin reads every answer (a
+cache hit too) and the answer says it varies by Origin; the security headers
+are on every response the app makes (static files and cache hits included).
 """
 
 from __future__ import annotations
@@ -19,7 +22,19 @@ import pytest
 
 from pegboard.testing.httpcheck import decode_body, lint_response
 
-TOOLS = ("gzip", "etags", "caching", "static", "json_out", "sessions")
+TOOLS = (
+    "gzip",
+    "etags",
+    "caching",
+    "static",
+    "json_out",
+    "sessions",
+    "cors",
+    "secure_headers",
+    "csrf",
+)
+ORIGIN = "https://app.example"
+CSRF_SECRET = "composition-secret-0123456789abcdefghij"
 DATA = {"title": "composition", "rows": [{"n": i, "even": i % 2 == 0} for i in range(60)]}
 COMBINATIONS = [
     frozenset(),
@@ -38,6 +53,11 @@ def build(make_app: Any, combo: frozenset[str], public: Path) -> tuple[Any, str]
     section: dict[str, Any] = {f"tools.{tool}.on": True for tool in combo if tool != "static"}
     if "etags" in combo:
         section["tools.etags.autotags"] = True
+    if "cors" in combo:
+        section["tools.cors.origins"] = [ORIGIN]
+        section["tools.cors.methods"] = ["GET", "POST", "PUT"]
+    if "csrf" in combo:
+        section["tools.csrf.secret"] = CSRF_SECRET
     config: dict[str, Any] = {"/": section}
     if "static" in combo:
         config["/static"] = {"tools.staticdir.on": True, "tools.staticdir.dir": str(public)}
@@ -75,6 +95,13 @@ def check(
         assert "accept-encoding" in vary
     if "sessions" in combo and path == "/data":
         assert "cookie" in vary
+    if "cors" in combo:
+        assert "origin" in vary
+        expected_origin = ORIGIN if headers.get("Origin") == ORIGIN else None
+        assert result.headers.get("Access-Control-Allow-Origin") == expected_origin
+    if "secure_headers" in combo:
+        assert result.headers["X-Content-Type-Options"] == "nosniff"
+        assert "frame-ancestors 'none'" in result.headers["Content-Security-Policy"]
     return coding
 
 
@@ -93,6 +120,8 @@ def test_composition(make_app: Any, make_client: Any, public: Path, combo: froze
     tags: dict[str | None, str] = {}
     for encoding in ENCODINGS:
         headers = {"Accept-Encoding": encoding} if encoding else {}
+        if "cors" in combo:
+            headers["Origin"] = ORIGIN
         first = client.get(path, headers=headers)
         coding = check(first, headers, combo, path, "anonymous")
         if "gzip" in combo and encoding:
@@ -134,7 +163,7 @@ def test_cached_pages_never_cross_users(
                 assert body["user"] == user
 
 
-def test_routes_shows_the_order_of_all_six(make_app: Any, public: Path, capsys: Any) -> None:
+def test_routes_shows_the_order_of_all_of_them(make_app: Any, public: Path, capsys: Any) -> None:
     app, _ = build(make_app, frozenset(TOOLS), public)
     app.compile()
     plan = app.router.static["/data"].default_plan
@@ -145,3 +174,51 @@ def test_routes_shows_the_order_of_all_six(make_app: Any, public: Path, capsys: 
     # sessions save, then validators, then compression, then the cache stores what gzip made
     positions = {name: finalize.index(name) for name in ("sessions", "etags", "gzip", "caching")}
     assert positions["sessions"] < positions["etags"] < positions["gzip"] < positions["caching"]
+
+    # the preflight before anything that handles the request (auth, sessions, the cache);
+    # csrf between the session's load and the cache; the CORS and security headers written
+    # before the cache stores the response
+    starts = [source for point, source in order if point == "on_start_resource"]
+    handling = [source for point, source in order if point == "before_handler"]
+    assert "cors" in starts
+    assert handling.index("sessions") < handling.index("csrf") < handling.index("caching")
+    positions = {name: finalize.index(name) for name in ("cors", "secure_headers", "caching")}
+    assert positions["cors"] < positions["caching"]
+    assert positions["secure_headers"] < positions["caching"]
+
+
+def test_all_nine_on_a_preflight_a_refusal_and_a_500(
+    make_app: Any, make_client: Any, public: Path
+) -> None:
+    app, _ = build(make_app, frozenset(TOOLS), public)
+
+    @app.route("/broken")
+    def broken(req: Any, resp: Any) -> Any:
+        raise RuntimeError("boom")
+
+    client = make_client(app)
+    preflight = client.options(
+        "/data", headers={"Origin": ORIGIN, "Access-Control-Request-Method": "PUT"}
+    )
+    assert preflight.status == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert preflight.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Set-Cookie" not in preflight.headers  # no session was made for it
+    assert "Cache-Status" not in preflight.headers  # the cache never saw it
+
+    forged = client.post(
+        "/data", headers={"Origin": ORIGIN, "Sec-Fetch-Site": "cross-site"}, data={"a": "1"}
+    )
+    assert forged.status == 403  # cors lets the origin read; only csrf decides who may send
+    assert forged.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert (
+        "Request refused"
+        in decode_body(forged.headers.get("Content-Encoding"), forged.body).decode()
+    )
+    assert forged.headers["Content-Security-Policy"]
+
+    crashed = client.get("/broken", headers={"Origin": ORIGIN})
+    assert crashed.status == 500
+    assert crashed.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert crashed.headers["X-Frame-Options"] == "DENY"
+    assert "origin" in crashed.headers["Vary"].lower()

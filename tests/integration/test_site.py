@@ -43,10 +43,15 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-site",
 }
-#: The tools of pegboard-http the site does not use: the brief asks for a few
-#: of them (request_id, access_log, response_headers, trailing_slash).
-HTTP_TOOLS_USED = {"request_id", "access_log", "response_headers", "trailing_slash"}
+#: The tools of pegboard-http the site uses: a few of them (request_id,
+#: access_log, trailing_slash); secure_headers writes its security headers.
+HTTP_TOOLS_USED = {"request_id", "access_log", "trailing_slash"}
+#: The one origin whose scripts may use the notes API (tools.cors in site.toml).
+NOTES_CLIENT = "https://notes.example"
+NONCE = re.compile(r"'nonce-([A-Za-z0-9+/]{24})'")
 
 
 def visits(html: str) -> int:
@@ -96,6 +101,7 @@ def test_every_response_has_security_headers_and_a_request_id(
     for name, value in SECURITY_HEADERS.items():
         assert result.headers[name] == value
     assert "default-src 'self'" in result.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in result.headers["Content-Security-Policy"]
     assert re.fullmatch(r"[0-9a-f]{32}", result.headers["X-Request-Id"])
     assert re.fullmatch(r"\d+\.\d{3}ms", result.headers["X-Response-Time"])
 
@@ -268,6 +274,79 @@ def test_sign_in_needs_the_forms_csrf_token(site: pegboard.App, make_client: Any
     assert make_client(site).get("/account/do_login").status == 405
 
 
+def test_account_forms_posted_from_another_site_are_refused(
+    site: pegboard.App, make_client: Any
+) -> None:
+    client = make_client(site)
+    form = client.get("/account").text
+    login = {
+        "username": "alice",
+        "password": "demo-alice-password",
+        "from_page": "/account",
+        "csrf_token": form_field(form, "csrf_token"),
+    }
+    forged = client.post("/account/do_login", data=login, headers={"Sec-Fetch-Site": "cross-site"})
+    assert forged.status == 403
+    assert "Request refused" in forged.text
+    assert 'id="login"' in client.get("/account").text  # not signed in
+    own = client.post("/account/do_login", data=login, headers={"Sec-Fetch-Site": "same-origin"})
+    assert own.status == 303
+
+
+# -- secure_headers: the CSP nonce of the pages ----------------------------------------------
+
+
+def test_pages_carry_a_csp_nonce_and_the_cached_report_none(
+    site: pegboard.App, make_client: Any
+) -> None:
+    client = make_client(site)
+    nonces = set()
+    for path in ("/", "/about/", "/account"):
+        result = client.get(path)
+        found = NONCE.findall(result.headers["Content-Security-Policy"])
+        assert len(set(found)) == 1, (path, result.headers["Content-Security-Policy"])
+        assert f'<script nonce="{found[0]}">' in result.text
+        nonces.add(found[0])
+    assert len(nonces) == 3  # one per response
+    client.get("/report")
+    report = client.get("/report")
+    assert "nonce" not in report.headers["Content-Security-Policy"]
+    assert "<script" not in report.text
+    assert report.headers["Cache-Status"].startswith("pegboard; hit")
+
+
+# -- cors: the notes API for one named origin -------------------------------------------------
+
+
+def test_the_notes_api_is_shared_with_the_named_origin_only(
+    site: pegboard.App, make_client: Any
+) -> None:
+    client = make_client(site)
+    shared = client.get("/api/notes", headers={"Origin": NOTES_CLIENT})
+    assert shared.headers["Access-Control-Allow-Origin"] == NOTES_CLIENT
+    assert shared.headers["Access-Control-Expose-Headers"] == "ETag, Location"
+    assert "Origin" in shared.headers["Vary"]
+    other = client.get("/api/notes", headers={"Origin": "https://elsewhere.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    preflight = client.options(
+        "/api/notes",
+        headers={
+            "Origin": NOTES_CLIENT,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status == 204
+    assert preflight.headers["Access-Control-Allow-Methods"] == "GET, POST, DELETE"
+    assert preflight.headers["Access-Control-Allow-Headers"] == "content-type"
+    refused = client.options(
+        "/api/notes",
+        headers={"Origin": NOTES_CLIENT, "Access-Control-Request-Method": "PUT"},
+    )
+    assert refused.status == 403
+    assert refused.headers["Content-Type"] == "application/problem+json"
+
+
 # -- /admin: HTTP Digest ------------------------------------------------------------------
 
 
@@ -296,8 +375,17 @@ def test_admin_empties_the_page_cache(site: pegboard.App, make_client: Any) -> N
     client.get("/report")
     assert client.get("/report").headers["Cache-Status"].startswith("pegboard; hit")
     challenge = client.get("/admin").headers.get_all("WWW-Authenticate")[0]
+    page = client.get("/admin", headers=digest(challenge, "GET", "/admin", *ADMIN))
+    token = form_field(page.text, "csrf_token")
     uri = "/admin/purge-cache"
-    purge = client.post(uri, headers=digest(challenge, "POST", uri, *ADMIN))
+    challenge = client.get("/admin").headers.get_all("WWW-Authenticate")[0]
+    forged = client.post(uri, headers=digest(challenge, "POST", uri, *ADMIN))
+    assert forged.status == 403  # the right credentials, but no token: csrf refuses
+    assert "Request refused" in forged.text
+    challenge = client.get("/admin").headers.get_all("WWW-Authenticate")[0]
+    purge = client.post(
+        uri, headers=digest(challenge, "POST", uri, *ADMIN), data={"csrf_token": token}
+    )
     assert purge.status == 303
     assert purge.headers["Location"] == "http://localhost/admin?purged=1"
     assert "uri-miss" in client.get("/report").headers["Cache-Status"]
@@ -612,7 +700,10 @@ def test_live_site_with_httpx(site: pegboard.App, live_server: Any) -> None:
         assert admin.status_code == 200
         assert "Digest login: <strong>admin</strong>" in admin.text
         assert client.get("/admin", auth=httpx.DigestAuth("admin", "guess")).status_code == 401
-        purged = client.post("/admin/purge-cache", auth=httpx.DigestAuth(*ADMIN))
+        token = form_field(admin.text, "csrf_token")
+        purged = client.post(
+            "/admin/purge-cache", auth=httpx.DigestAuth(*ADMIN), data={"csrf_token": token}
+        )
         assert purged.status_code == 303
 
         metrics = client.get("/metrics", auth=httpx.BasicAuth(*MONITOR))
