@@ -298,3 +298,53 @@ def test_req_error_names_what_became_the_response(make_app, make_client):
     client.get("/missing")
     client.get("/crash")
     assert seen == [None, "NotFound", "KeyError"]
+
+
+def test_a_hook_answers_and_skips_the_rest_of_the_handling(make_app, make_client):
+    ran: list[str] = []
+
+    def answer(req, resp):
+        resp.status = 204
+        resp.headers["X-Answered"] = "yes"
+        raise pegboard.Answered
+
+    def later(name):
+        def hook(req, resp):
+            ran.append(name)
+
+        return hook
+
+    app = make_app(
+        {
+            "/": {
+                "hooks.on_start_resource": [answer, later("start-later")],
+                "hooks.before_request_body": later("body"),
+                "hooks.before_handler": later("before"),
+                "hooks.before_finalize": later("finalize"),
+                "hooks.on_end_resource": later("end"),
+            }
+        }
+    )
+    app.route("/", lambda req, resp: ran.append("handler") or "body")
+    result = make_client(app).get("/")
+    assert result.status == 204 and result.headers["X-Answered"] == "yes"
+    assert ran == ["finalize", "end"]
+
+
+def test_an_http_error_may_bring_its_own_page_that_config_overrides(
+    make_app, make_client, tmp_path
+):
+    def own(status, message, **more):
+        return f"own page: {status}: {message}"
+
+    def refuse(req, resp):
+        raise pegboard.HTTPError(403, "no", page=own)
+
+    page = tmp_path / "403.html"
+    page.write_text("configured $status")
+    app = make_app({"/": {"hooks.before_handler": refuse}, "/conf": {"error_page.403": str(page)}})
+    app.route("/", lambda req, resp: "")
+    app.route("/conf", lambda req, resp: "")
+    client = make_client(app)
+    assert client.get("/").text == "own page: 403 Forbidden: no"
+    assert client.get("/conf").text == "configured 403 Forbidden"

@@ -16,6 +16,7 @@ from .config import Config, load_config
 from .context import current_exchange, request, response
 from .cookies import Cookie, parse_cookie_header
 from .errors import (
+    Answered,
     ConfigError,
     ConfigWarning,
     HTTPError,
@@ -37,6 +38,7 @@ from .tool import HookDoc, Tool, WrapperTool, tools
 
 __all__ = [
     "HOOKPOINTS",
+    "Answered",
     "App",
     "Config",
     "ConfigError",

@@ -21,6 +21,7 @@ from .context import current
 from .error_pages import apply_http_error, apply_redirect, render_error
 from .errors import (
     _STATUS_LINES,
+    Answered,
     ConfigError,
     ConfigWarning,
     HTTPError,
@@ -498,6 +499,8 @@ class App:
                 apply_http_error(req, resp, exc)
             except HTTPRedirect as exc:
                 apply_redirect(req, resp, exc)
+            except Answered:
+                pass  # a hook completed the response: skip the rest of the handling
             runner = req.plan.runners[3]  # before_finalize
             if runner is not None:
                 try:

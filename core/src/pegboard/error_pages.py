@@ -61,7 +61,12 @@ def _wants_json(accept: str | None) -> bool:
 
 
 def render_error(
-    req: Request, resp: Response, status: int, message: str | None, traceback: str | None = None
+    req: Request,
+    resp: Response,
+    status: int,
+    message: str | None,
+    traceback: str | None = None,
+    fallback_page: Any = None,
 ) -> None:
     """Fill ``resp`` with the error page for ``status``: custom page, JSON or HTML."""
     for name in _REPRESENTATION:
@@ -72,7 +77,7 @@ def render_error(
         resp.set_body(None)
         return
     pages = req.plan.error_pages
-    page = pages.get(str(status)) or pages.get("default")
+    page = pages.get(str(status)) or pages.get("default") or fallback_page
     if page is not None:
         resp.set_body(_custom_page(req, page, status, message, traceback))
         if "Content-Type" not in resp.headers:
@@ -124,7 +129,7 @@ def _custom_page(req: Request, page: Any, status: int, message: str, traceback: 
 def apply_http_error(req: Request, resp: Response, exc: HTTPError) -> None:
     """Make ``exc`` the response, keeping cookies and unrelated headers."""
     req.error = exc
-    render_error(req, resp, exc.status, exc.message)
+    render_error(req, resp, exc.status, exc.message, fallback_page=exc.page)
     for name in {name.lower() for name, _ in exc.headers}:
         resp.headers.pop(name)
     for name, value in exc.headers:

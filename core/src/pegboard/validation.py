@@ -30,6 +30,7 @@ def _names_nothing(message: str) -> bool:
         "unknown" in message or "has no option" in message
     )
 
+
 #: Stands for a tool option whose value was wrong (and reported) in its section.
 INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "<invalid>"})()
 

@@ -159,16 +159,6 @@ def test_an_options_request_that_is_no_preflight_reaches_the_route(make_app, mak
     assert result.headers["Access-Control-Allow-Origin"] == APP
 
 
-def test_preflight_plans_are_made_once_per_plan_and_kept_in_app_state(make_app, make_client):
-    app = build(make_app, {"tools.cors.methods": ["PUT"]})
-    client = make_client(app)
-    for _ in range(3):
-        assert preflight(client).status == 204
-    assert len(app.state.cors) == 1
-    app.stop()
-    assert len(app.state.cors) == 0
-
-
 def test_a_preflight_with_problem_details_on_refuses_as_problem_json(make_app, make_client):
     more = {"tools.json_out.on": True, "tools.json_out.problem_details": True}
     client = make_client(build(make_app, None, more))

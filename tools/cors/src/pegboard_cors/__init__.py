@@ -12,7 +12,7 @@ import pegboard
 
 from .options import DEFAULT_METHODS, CorsOptions
 from .origins import OriginPolicy, normalise_origin
-from .tool import PREFLIGHT_PRIORITY, RESPONSE_PRIORITY, CorsPolicy, CorsTool, PreflightPlans
+from .tool import PREFLIGHT_PRIORITY, RESPONSE_PRIORITY, CorsPolicy, CorsTool
 
 __all__ = [
     "DEFAULT_METHODS",
@@ -22,7 +22,6 @@ __all__ = [
     "CorsPolicy",
     "CorsTool",
     "OriginPolicy",
-    "PreflightPlans",
     "normalise_origin",
     "pegboard_tools",
 ]

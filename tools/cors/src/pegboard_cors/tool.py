@@ -16,11 +16,8 @@ Three hooks:
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 import pegboard
-from pegboard import HookDoc, HTTPError, Plan, PlanBuilder, Request, Response
+from pegboard import HookDoc, HTTPError, PlanBuilder, Request, Response
 from pegboard.httputil import parse_field_names
 
 from .options import CHROMIUM_MAX_AGE, DEFAULT_METHODS, CorsOptions
@@ -32,7 +29,6 @@ __all__ = [
     "RESPONSE_PRIORITY",
     "CorsPolicy",
     "CorsTool",
-    "PreflightPlans",
 ]
 
 #: on_start_resource: after the proxy tool (5), long before authentication (before_handler)
@@ -68,13 +64,12 @@ class CorsPolicy:
         "methods",
         "origins",
         "preflight_vary",
-        "preflights",
         "private_network",
         "static_origin",
         "vary",
     )
 
-    def __init__(self, options: CorsOptions, preflights: PreflightPlans) -> None:
+    def __init__(self, options: CorsOptions) -> None:
         self.origins = OriginPolicy(options.origins, options.origin_check)
         self.credentials = options.credentials
         #: "*" for any origin without credentials: the same on every response, no Vary
@@ -98,7 +93,6 @@ class CorsPolicy:
         self.expose = ", ".join(dict.fromkeys(options.expose_headers))
         self.max_age = None if options.max_age is None else str(options.max_age)
         self.private_network = options.private_network
-        self.preflights = preflights
 
     # -- actual requests --------------------------------------------------------------
 
@@ -190,65 +184,13 @@ class CorsPolicy:
         if self.max_age is not None:
             headers.set_trusted("Access-Control-Max-Age", self.max_age)
         resp.status = 204
-        req.handler = None
-        req.plan = self.preflights.derive(req.plan)
+        # The answer is complete: no before_request_body or before_handler hook (auth,
+        # session, cache, body parsers) and no handler runs; before_finalize still does.
+        raise pegboard.Answered
 
     @staticmethod
     def _refuse(message: str) -> None:
         raise HTTPError(403, f"CORS preflight refused: {message}")
-
-
-class PreflightPlans:
-    """An app's plans without their ``before_request_body`` and ``before_handler`` hooks.
-
-    A preflight runs such a plan: no tool that handles the request (auth,
-    sessions, the cache, body parsers, handler tools) sees it, while the
-    tools that decorate every response still do. One derived plan per plan,
-    made on first use, kept in ``app.state.cors`` (at most ``max_entries``).
-    """
-
-    max_entries = 1024
-
-    def __init__(self) -> None:
-        self._derived: dict[int, tuple[Plan, Plan]] = {}
-        self._lock = threading.Lock()
-
-    def derive(self, plan: Plan) -> Plan:
-        found = self._derived.get(id(plan))
-        if found is not None and found[0] is plan:
-            return found[1]
-        derived = _without_handling(plan)
-        with self._lock:
-            if len(self._derived) >= self.max_entries:
-                self._derived.clear()
-            self._derived[id(plan)] = (plan, derived)
-        return derived
-
-    def clear(self) -> None:
-        with self._lock:
-            self._derived.clear()
-
-    def __len__(self) -> int:
-        return len(self._derived)
-
-
-def _without_handling(plan: Plan) -> Plan:
-    """``plan`` without the hooks that handle a request (before its body and handler)."""
-    hooks: dict[str, Any] = dict(plan.hooks)
-    hooks["before_request_body"] = ()
-    hooks["before_handler"] = ()
-    return Plan(
-        hooks,
-        config=plan.config,
-        tools=plan.tools,
-        label=plan.label,
-        max_body_size=plan.max_body_size,
-        show_tracebacks=plan.show_tracebacks,
-        process_request_body=False,
-        error_pages=plan.error_pages,
-        response_headers=plan.response_headers,
-        hook_wrappers=plan.hook_wrappers,
-    )
 
 
 class CorsTool(pegboard.Tool[CorsOptions]):
@@ -279,8 +221,7 @@ class CorsTool(pegboard.Tool[CorsOptions]):
         super().__init__("cors", point="on_start_resource", priority=PREFLIGHT_PRIORITY)
 
     def attach(self, plan: PlanBuilder, options: CorsOptions) -> None:
-        state = plan.app.state if plan.app is not None else pegboard.State()
-        policy = CorsPolicy(options, state.setdefault("cors", PreflightPlans))
+        policy = CorsPolicy(options)
         if policy.origins.allows_none:
             plan.warn(
                 "no origin is allowed, so no other site can read these responses: list them "
@@ -297,8 +238,3 @@ class CorsTool(pegboard.Tool[CorsOptions]):
         plan.add("on_start_resource", policy.preflight, self.priority)
         plan.add("before_finalize", policy.decorate, RESPONSE_PRIORITY)
         plan.add("after_error_response", policy.decorate, ERROR_PRIORITY, failsafe=True)
-
-    def stop(self, app: pegboard.App) -> None:
-        plans = app.state.get("cors")
-        if isinstance(plans, PreflightPlans):
-            plans.clear()

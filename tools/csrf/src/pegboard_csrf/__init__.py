@@ -13,7 +13,7 @@ from __future__ import annotations
 import pegboard
 
 from .options import SESSION_KEY, CsrfOptions, normalise_origin
-from .refusal import PROBLEM_TYPE, RefusalPages, refusal_page
+from .refusal import PROBLEM_TYPE, refusal_page
 from .tokens import mask, unmask
 from .tool import CHECK_PRIORITY, SAFE_METHODS, CsrfTool, Guard, csrf_field, csrf_token
 
@@ -25,7 +25,6 @@ __all__ = [
     "CsrfOptions",
     "CsrfTool",
     "Guard",
-    "RefusalPages",
     "csrf_field",
     "csrf_token",
     "mask",

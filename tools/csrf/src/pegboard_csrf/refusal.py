@@ -1,27 +1,23 @@
 """The 403 of a refused request: an HTML page for people, problem+json for programs.
 
 A refusal is an ``HTTPError(403)``, so that no later hook and no handler
-runs. Its page is the path's 403 error page for this one request: the
-request runs a copy of its plan with that page (made once per plan, kept in
-``app.state.csrf``), unless config gives the path a page of its own
-(``error_page.403``, or a default one such as json_out's problem details).
+runs. Its page is :func:`refusal_page`, unless config gives the path a page
+of its own (``error_page.403``, or a default one such as json_out's problem
+details).
 """
 
 from __future__ import annotations
 
-import copy
 import html
 import json
 import logging
-import threading
-from types import MappingProxyType
-from typing import Any
+from typing import Any, NoReturn
 
 import pegboard
-from pegboard import Plan, Request
+from pegboard import Request
 from pegboard.httputil import HeaderError, best_media
 
-__all__ = ["PROBLEM_TYPE", "RefusalPages", "refusal_page"]
+__all__ = ["PROBLEM_TYPE", "refusal_page", "refuse"]
 
 _log = logging.getLogger("pegboard_csrf")
 
@@ -58,38 +54,7 @@ def refusal_page(status: str, message: str, traceback: str = "", **more: Any) ->
     return _PAGE.format(reason=html.escape(message))
 
 
-class RefusalPages:
-    """An app's plans with the refusal page as their 403 page, made once per plan."""
-
-    max_entries = 1024
-
-    def __init__(self) -> None:
-        self._derived: dict[int, tuple[Plan, Plan]] = {}
-        self._lock = threading.Lock()
-
-    def derive(self, plan: Plan) -> Plan:
-        found = self._derived.get(id(plan))
-        if found is not None and found[0] is plan:
-            return found[1]
-        derived = copy.copy(plan)
-        derived.error_pages = MappingProxyType({**plan.error_pages, "403": refusal_page})
-        with self._lock:
-            if len(self._derived) >= self.max_entries:
-                self._derived.clear()
-            self._derived[id(plan)] = (plan, derived)
-        return derived
-
-    def refuse(self, req: Request, reason: str) -> None:
-        """Raise the 403 for ``reason`` (logged), with the refusal page unless config has one."""
-        _log.warning("refused %s %s from %s: %s", req.method, req.path, req.remote.ip, reason[:200])
-        pages = req.plan.error_pages
-        if "403" not in pages and "default" not in pages:
-            req.plan = self.derive(req.plan)
-        raise pegboard.HTTPError(403, reason)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._derived.clear()
-
-    def __len__(self) -> int:
-        return len(self._derived)
+def refuse(req: Request, reason: str) -> NoReturn:
+    """Raise the 403 for ``reason`` (logged), with the refusal page unless config has one."""
+    _log.warning("refused %s %s from %s: %s", req.method, req.path, req.remote.ip, reason[:200])
+    raise pegboard.HTTPError(403, reason, page=refusal_page)

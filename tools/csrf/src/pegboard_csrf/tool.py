@@ -31,7 +31,7 @@ import pegboard
 from pegboard import HookDoc, PlanBuilder, Request, Response
 
 from .options import CsrfOptions, normalise_origin
-from .refusal import RefusalPages
+from .refusal import refuse
 from .tokens import cookie_secret, mask, new_secret, same_secret, sign_cookie
 
 __all__ = ["CHECK_PRIORITY", "CsrfTool", "csrf_field", "csrf_token"]
@@ -78,15 +78,12 @@ class Guard:
         "header",
         "key",
         "max_age",
-        "pages",
         "session_key",
         "sessions",
         "trusted",
     )
 
-    def __init__(
-        self, options: CsrfOptions, sessions: bool, key: bytes, pages: RefusalPages
-    ) -> None:
+    def __init__(self, options: CsrfOptions, sessions: bool, key: bytes) -> None:
         self.trusted = frozenset(normalise_origin(o) for o in options.trusted_origins)
         self.fallback = options.fallback
         self.field = options.field
@@ -96,7 +93,6 @@ class Guard:
         self.cookie_name = options.cookie_name
         self.max_age = options.cookie_max_age
         self.key = key
-        self.pages = pages
 
     # -- the check -------------------------------------------------------------------------
 
@@ -113,7 +109,7 @@ class Guard:
                 return
             if origin is not None and origin in self.trusted:
                 return
-            self.pages.refuse(
+            refuse(
                 req,
                 f"This request was sent by a page of another site (Sec-Fetch-Site: "
                 f"{site[:20]}{', Origin: ' + origin[:100] if origin else ''}).",
@@ -121,7 +117,7 @@ class Guard:
         if origin is not None:
             if origin in self.trusted or origin == _own_origin(req):
                 return
-            self.pages.refuse(
+            refuse(
                 req,
                 f"This request was sent by a page of another site (Origin: {origin[:100]}, "
                 f"this site is {_own_origin(req)[:100]}).",
@@ -129,11 +125,11 @@ class Guard:
         if self.fallback == "allow":
             return
         if self.fallback == "deny":
-            self.pages.refuse(
+            refuse(
                 req, "The request carries neither Sec-Fetch-Site nor Origin, which this path needs."
             )
         if not self._token_valid(req):
-            self.pages.refuse(req, _EXPIRED)
+            refuse(req, _EXPIRED)
 
     def _given_token(self, req: Request) -> str | None:
         given: str | None = req.headers.get(self.header)
@@ -268,7 +264,7 @@ class CsrfTool(pegboard.Tool[CsrfOptions]):
                     "process: set one when the app runs in several processes",
                     key="tools.csrf.secret",
                 )
-        guard = Guard(options, sessions, key, state.setdefault("csrf", RefusalPages))
+        guard = Guard(options, sessions, key)
         plan.add("before_handler", guard.check, self.priority)
 
     def check_plan(self, plan: pegboard.Plan) -> None:
@@ -282,8 +278,3 @@ class CsrfTool(pegboard.Tool[CsrfOptions]):
                     section=plan.label,
                     key="tools.csrf.priority",
                 )
-
-    def stop(self, app: pegboard.App) -> None:
-        pages = app.state.get("csrf")
-        if isinstance(pages, RefusalPages):
-            pages.clear()
