@@ -22,7 +22,7 @@ from .hub import Hub, set_enabled
 from .options import MetricsOptions, PageOptions, StatsOptions
 from .page import STYLESHEET, render_gc_page, render_page
 from .prometheus import exposition
-from .recorder import Sampler, finish, hook_timer, start, start_sampled
+from .recorder import PlanRecorder
 from .report import build_statistics
 
 __all__ = [
@@ -94,21 +94,9 @@ class StatsTool(pegboard.Tool[StatsOptions]):
                 key=f"tools.stats.{conflict}",
             )
         unrouted = NO_ROUTE if plan.label == "/" else f"{NO_ROUTE} {plan.label}"
-        recorder = hub.recorder
-        if options.hook_sample:
-            sampler = Sampler(options.hook_sample)
-            args: tuple[Any, ...] = (recorder, unrouted, sampler)
-            plan.add("on_start_resource", start_sampled, START_PRIORITY, args=args)
-            plan.wrap_hooks(hook_timer(recorder))
-        else:
-            plan.add("on_start_resource", start, START_PRIORITY, args=(recorder, unrouted))
-        plan.add(
-            "on_end_resource",
-            finish,
-            self.priority,
-            True,
-            args=(recorder, options.slow_threshold),
-        )
+        hooks = PlanRecorder(hub.recorder, unrouted, options.hook_sample, options.slow_threshold)
+        plan.add("on_start_resource", hooks.start, START_PRIORITY)
+        plan.add("on_end_resource", hooks.finish, self.priority, True)
 
     def start(self, app: pegboard.App) -> None:
         hub = hub_of(app)
