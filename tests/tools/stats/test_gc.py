@@ -18,8 +18,11 @@ class LeakyRecord:
 
 
 def _app(make_app) -> pegboard.App:
-    app = make_app({"/": {"tools.stats.on": True}, "/stats": {"tools.stats_page.on": True}},
-                   plugins=PLUGINS, discover=False)
+    app = make_app(
+        {"/": {"tools.stats.on": True}, "/stats": {"tools.stats_page.on": True}},
+        plugins=PLUGINS,
+        discover=False,
+    )
     routes(app)
 
     @app.route("/leak")

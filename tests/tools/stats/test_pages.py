@@ -20,7 +20,11 @@ def _metrics(text: str) -> dict[str, list]:
 
 
 def _value(samples, name, **labels):
-    found = [s.value for s in samples if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())]
+    found = [
+        s.value
+        for s in samples
+        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())
+    ]
     assert len(found) == 1, (name, labels, samples)
     return found[0]
 
@@ -38,9 +42,20 @@ def test_the_json_has_a_namespace_per_source_in_cherrypys_shape(stats_app, make_
     assert {NS_REQUESTS, NS_TOOLS, NS_HEALTH, NS_GC} <= set(data)
     requests = data[NS_REQUESTS]
     # cpstats' scalar names, with what they meant there
-    for key in ("Enabled", "Start Time", "Current Time", "Uptime", "Current Requests",
-                "Total Requests", "Total Bytes Read", "Total Bytes Written", "Total Time",
-                "Requests/Second", "Bytes Read/Request", "Bytes Written/Request"):
+    for key in (
+        "Enabled",
+        "Start Time",
+        "Current Time",
+        "Uptime",
+        "Current Requests",
+        "Total Requests",
+        "Total Bytes Read",
+        "Total Bytes Written",
+        "Total Time",
+        "Requests/Second",
+        "Bytes Read/Request",
+        "Bytes Written/Request",
+    ):
         assert key in requests, key
     assert requests["Total Requests"] >= 1
     # collections: a dict of records and a list of records
@@ -86,7 +101,9 @@ def test_a_third_party_namespace_is_paused_and_resumed(stats_app, make_client):
 def test_backend_health_from_the_apps_probes(stats_app, make_client):
     app = stats_app()
     app.start()
-    app.add_health_probe("sessions redis", lambda: pegboard.Health("sessions redis", True, "redis://x"))
+    app.add_health_probe(
+        "sessions redis", lambda: pegboard.Health("sessions redis", True, "redis://x")
+    )
     app.add_health_probe(
         "cache memcached",
         lambda: pegboard.Health("cache memcached", False, "connection refused", since=1.0),
@@ -169,8 +186,11 @@ def test_head_and_other_methods_on_the_page(stats_app, make_client):
 def test_the_page_at_the_root_section(make_app, make_client):
     import pegboard_stats
 
-    app = make_app({"/": {"tools.stats.on": True, "tools.stats_page.on": True}},
-                   plugins=[pegboard_stats], discover=False)
+    app = make_app(
+        {"/": {"tools.stats.on": True, "tools.stats_page.on": True}},
+        plugins=[pegboard_stats],
+        discover=False,
+    )
     client = make_client(app)
     assert "Statistics" in client.get("/").text
     assert NS_REQUESTS in client.get("/data").json()
@@ -179,7 +199,9 @@ def test_the_page_at_the_root_section(make_app, make_client):
 def test_the_page_works_without_the_stats_tool(make_app, make_client):
     import pegboard_stats
 
-    app = make_app({"/stats": {"tools.stats_page.on": True}}, plugins=[pegboard_stats], discover=False)
+    app = make_app(
+        {"/stats": {"tools.stats_page.on": True}}, plugins=[pegboard_stats], discover=False
+    )
     data = make_client(app).get("/stats/data").json()
     assert NS_REQUESTS not in data and NS_GC in data and NS_HEALTH in data
 
@@ -198,9 +220,29 @@ def test_a_scrape_parses_and_counts_what_was_answered(stats_app, make_client):
     assert result.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     metrics = _metrics(result.text)
     requests = metrics["pegboard_requests"]
-    assert _value(requests, "pegboard_requests_total", route="/hello/{name}", method="GET", status="2xx") == 3
-    assert _value(metrics["pegboard_request_errors"], "pegboard_request_errors_total", route="/boom", status="5xx") == 1
-    assert _value(metrics["pegboard_request_body_bytes"], "pegboard_request_body_bytes_total", route="/upload") == 5
+    assert (
+        _value(
+            requests, "pegboard_requests_total", route="/hello/{name}", method="GET", status="2xx"
+        )
+        == 3
+    )
+    assert (
+        _value(
+            metrics["pegboard_request_errors"],
+            "pegboard_request_errors_total",
+            route="/boom",
+            status="5xx",
+        )
+        == 1
+    )
+    assert (
+        _value(
+            metrics["pegboard_request_body_bytes"],
+            "pegboard_request_body_bytes_total",
+            route="/upload",
+        )
+        == 5
+    )
     duration = metrics["pegboard_request_duration_seconds"]
     hello = {"route": "/hello/{name}", "method": "GET", "status": "2xx"}
     assert _value(duration, "pegboard_request_duration_seconds_count", **hello) == 3
@@ -248,8 +290,11 @@ def test_allowed_networks_see_the_pages(stats_app, make_client):
 
 
 def test_an_auth_tool_on_the_path_decides_instead_of_the_loopback_rule(stats_app, make_client):
-    auth = {"tools.auth_basic.on": True, "tools.auth_basic.realm": "ops",
-            "tools.auth_basic.users": {"ops": "secret"}}
+    auth = {
+        "tools.auth_basic.on": True,
+        "tools.auth_basic.realm": "ops",
+        "tools.auth_basic.users": {"ops": "secret"},
+    }
     app = stats_app(extra={"/metrics": auth})
     outside = make_client(app, remote_addr="203.0.113.9")
     assert outside.get("/metrics").status == 401
@@ -262,8 +307,11 @@ def test_an_auth_tool_on_the_path_decides_instead_of_the_loopback_rule(stats_app
 def test_a_bad_network_is_a_config_error(make_app):
     import pegboard_stats
 
-    app = make_app({"/stats": {"tools.stats_page.on": True, "tools.stats_page.allow": ["10.0.0.0/33"]}},
-                   plugins=[pegboard_stats], discover=False)
+    app = make_app(
+        {"/stats": {"tools.stats_page.on": True, "tools.stats_page.allow": ["10.0.0.0/33"]}},
+        plugins=[pegboard_stats],
+        discover=False,
+    )
     with pytest.raises(pegboard.ConfigError) as caught:
         app.compile()
     assert "tools.stats_page.allow" in str(caught.value)

@@ -117,7 +117,11 @@ def test_each_tools_hook_time_is_sampled(stats_app, make_client):
     for _ in range(6):
         assert "X-Response-Time" in client.get("/hello/x").headers
     tools = client.get("/stats/data").json()[NS_TOOLS]
-    hooks = {row["Tool"]: row for key, row in tools["Hook Time"].items() if row["Route"] == "/hello/{name}"}
+    hooks = {
+        row["Tool"]: row
+        for key, row in tools["Hook Time"].items()
+        if row["Route"] == "/hello/{name}"
+    }
     # request_id and response_time both start at on_start_resource: one figure for both there;
     # their before_finalize hooks are timed one by one.
     assert set(hooks) >= {"request_id", "response_time"}
@@ -226,6 +230,8 @@ def test_options_refuse_values_that_cannot_work(options, key):
 def test_hub_of_is_none_where_stats_is_off(make_app):
     import pegboard_stats
 
-    app = make_app({"/stats": {"tools.stats_page.on": True}}, plugins=[pegboard_stats], discover=False)
+    app = make_app(
+        {"/stats": {"tools.stats_page.on": True}}, plugins=[pegboard_stats], discover=False
+    )
     app.compile()
     assert hub_of(app) is None

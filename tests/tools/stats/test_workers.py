@@ -16,10 +16,9 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from pegboard.testing.backends import free_port
-
 from pegboard_stats.shared import ENV_DIR, ENV_OWNER, resolve_directory
 
-APP = '''
+APP = """
 import os
 import pegboard
 
@@ -33,7 +32,7 @@ app = pegboard.App({
 @app.route("/pid")
 def pid(req, resp):
     return str(os.getpid())
-'''
+"""
 START_TIMEOUT = 30.0
 
 
