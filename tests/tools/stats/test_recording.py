@@ -235,3 +235,32 @@ def test_hub_of_is_none_where_stats_is_off(make_app):
     )
     app.compile()
     assert hub_of(app) is None
+
+
+@pytest.mark.parametrize("name", ["stats", "stats_page", "stats_metrics"])
+def test_declared_hooks_are_exactly_the_attached_ones(stats_app, name):
+    app = stats_app()
+    app.compile()
+    tool = app.tools.get(name)
+    attached = {
+        (point, hook.priority)
+        for plan in app.plans()
+        for point, hooks in plan.hooks.items()
+        for hook in hooks
+        if hook.source == name
+    }
+    assert attached == {(h.point, h.priority) for h in tool.hooks if not h.per_request}
+
+
+def test_a_sampled_request_files_its_times_in_the_declared_per_request_hook(stats_app, make_client):
+    app = stats_app(stats={"hook_sample": 1})
+    seen = []
+
+    @app.route("/plan")
+    def plan(req, resp):
+        seen.extend(hook.priority for hook in req.plan.hooks["on_end_request"])
+        return "ok"
+
+    make_client(app).get("/plan")
+    declared = next(h for h in app.tools.get("stats").hooks if h.per_request)
+    assert seen == [declared.priority]

@@ -20,7 +20,6 @@ networks or an auth tool is on for their path.
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 import pegboard
@@ -70,5 +69,5 @@ def pegboard_tools() -> list[pegboard.Tool]:
 
 
 @pegboard.hookimpl
-def pegboard_cli_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
+def pegboard_cli_commands(subparsers: Any) -> None:  # argparse sub-parsers
     add_command(subparsers)

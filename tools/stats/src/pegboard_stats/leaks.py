@@ -26,8 +26,8 @@ class _LeakError(Exception):
     """A problem with the site or the command line: one line, exit status 2."""
 
 
-def add_command(subparsers: argparse._SubParsersAction[Any]) -> None:
-    """Add ``pegboard leaks`` to the command line."""
+def add_command(subparsers: Any) -> None:
+    """Add ``pegboard leaks`` to the command line (``subparsers``: argparse's sub-parsers)."""
     leaks = subparsers.add_parser(
         "leaks",
         help="run requests against a live site and show which objects grew (needs stats_page)",
