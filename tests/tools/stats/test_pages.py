@@ -315,3 +315,16 @@ def test_a_bad_network_is_a_config_error(make_app):
     with pytest.raises(pegboard.ConfigError) as caught:
         app.compile()
     assert "tools.stats_page.allow" in str(caught.value)
+
+
+def test_allow_beside_an_auth_tool_is_a_warning(stats_app):
+    auth = {
+        "tools.auth_basic.on": True,
+        "tools.auth_basic.realm": "ops",
+        "tools.auth_basic.users": {"ops": "secret"},
+    }
+    app = stats_app(metrics={"allow": ["10.0.0.0/8"]}, extra={"/metrics": auth})
+    lines = [warning.line() for warning in app.config_warnings]
+    assert any("tools.stats_metrics.allow" in line and "auth_basic" in line for line in lines), (
+        lines
+    )

@@ -175,18 +175,6 @@ class Recorder:
         with self.lock:
             self.slow.append(record)
 
-    # -- reading -----------------------------------------------------------------------
-
-    def reset(self) -> None:
-        """Forget every figure (the tests' and the bench's clean slate)."""
-        with self.lock:
-            for shard in [self.retired, *self.shards]:
-                shard.series.clear()
-                shard.hooks.clear()
-                shard.sampled.clear()
-            self.slow.clear()
-            self.started = time.time()
-
 
 def merge_shard(into: Shard, shard: Shard, width: int) -> None:
     """Add ``shard``'s figures to ``into``."""
@@ -371,7 +359,7 @@ class PlanRecorder:
         wrapper = req.environ.get("wsgi.file_wrapper")
         if length_header is not None and isinstance(wrapper, type) and isinstance(stream, wrapper):
             # the server's own file wrapper: left untouched, so that sendfile still works
-            self.record(req, resp, begun, int(length_header))
+            self.record(req, resp, begun, int(length_header) if length_header.isdigit() else 0)
         else:
             resp.stream = CountedStream(stream, req, resp, self, begun)
 

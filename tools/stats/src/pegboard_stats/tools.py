@@ -124,6 +124,19 @@ def _section_of(plan: PlanBuilder, tool: str) -> str:
     return path  # switched on by the route's own config
 
 
+def _access_rule(
+    plan: PlanBuilder, tool: str, allow: tuple[str, ...], auth_tools: tuple[str, ...]
+) -> AccessRule:
+    auth = sorted(set(auth_tools) & plan.tools_on)
+    if auth and allow:
+        plan.warn(
+            f"tools.{auth[0]} is on for this path and decides who sees the page, so "
+            "allow changes nothing here; remove it, or the auth tool",
+            key=f"tools.{tool}.allow",
+        )
+    return AccessRule(tool, allow, bool(auth))
+
+
 def _prefix(section: str) -> str:
     return "" if section == "/" else section.rstrip("/")
 
@@ -245,8 +258,7 @@ class StatsPageTool(pegboard.Tool[PageOptions]):
         super().__init__("stats_page", point="before_handler", priority=HANDLER_PRIORITY)
 
     def attach(self, plan: PlanBuilder, options: PageOptions) -> None:
-        auth = bool(set(options.auth_tools) & plan.tools_on)
-        rule = AccessRule(self.name, options.allow, auth)
+        rule = _access_rule(plan, self.name, options.allow, options.auth_tools)
         settings = PageSettings(_prefix(_section_of(plan, self.name)), rule, options.gc_top)
         plan.add("before_handler", serve_page, self.priority, args=(settings,))
 
@@ -294,7 +306,6 @@ class StatsMetricsTool(pegboard.Tool[MetricsOptions]):
         super().__init__("stats_metrics", point="before_handler", priority=HANDLER_PRIORITY)
 
     def attach(self, plan: PlanBuilder, options: MetricsOptions) -> None:
-        auth = bool(set(options.auth_tools) & plan.tools_on)
-        rule = AccessRule(self.name, options.allow, auth)
+        rule = _access_rule(plan, self.name, options.allow, options.auth_tools)
         settings = MetricsSettings(_prefix(_section_of(plan, self.name)), rule, options.prefix)
         plan.add("before_handler", serve_metrics, self.priority, args=(settings,))
