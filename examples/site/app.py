@@ -58,6 +58,23 @@ def _primes_below(limit: int) -> int:
     return sum(sieve)
 
 
+def _publish_statistics(notes: NoteStore) -> None:
+    """The site's own figures in ``logging.statistics``, as CherryPy's docs tell libraries to:
+    the statistics page shows them beside pegboard's, calling the callables when shown."""
+    statistics = getattr(logging, "statistics", None)
+    if not isinstance(statistics, dict):
+        statistics = {}
+        logging.statistics = statistics  # type: ignore[attr-defined]
+    namespace = statistics.setdefault("Example Notes", {})
+    namespace.update(
+        {
+            "Start Time": time.time(),
+            "Notes": lambda scope: len(notes),
+            "Uptime": lambda scope: time.time() - scope["Start Time"],
+        }
+    )
+
+
 def create_app(overlay: Mapping[str, Any] | str | Path | None = None) -> pegboard.App:
     """A new site with its own notes; ``overlay`` is laid over site.toml (like ``--config``)."""
     app = pegboard.App(CONFIG)
@@ -66,7 +83,7 @@ def create_app(overlay: Mapping[str, Any] | str | Path | None = None) -> pegboar
     manifest = load_manifest()
     css, icon = static_url(manifest, "app.css"), static_url(manifest, "favicon.svg")
     notes = NoteStore(SEED_NOTES)
-    started = time.monotonic()
+    _publish_statistics(notes)
 
     def page(
         req: pegboard.Request, title: str, body: str, current: str = "", *, cached: bool = False
@@ -129,15 +146,6 @@ def create_app(overlay: Mapping[str, Any] | str | Path | None = None) -> pegboar
     @app.route("/admin/purge-cache", methods=["POST"])
     def purge_cache(req: pegboard.Request, resp: pegboard.Response) -> None:
         raise pegboard.HTTPRedirect(f"/admin?purged={purge_all(app)}", 303)
-
-    @app.route("/metrics", methods=["GET"])
-    def metrics(req: pegboard.Request, resp: pegboard.Response) -> str:
-        resp.headers["Content-Type"] = "text/plain; charset=utf-8"
-        return (
-            f"example_notes {len(notes)}\n"
-            f"example_uptime_seconds {time.monotonic() - started:.1f}\n"
-            f"example_viewer {req.login}\n"
-        )
 
     # -- the JSON API (json_in, json_out, etags) -----------------------------------------
 

@@ -23,6 +23,7 @@ import httpx
 import psycopg
 import pytest
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 
 import pegboard
 
@@ -401,11 +402,45 @@ def test_metrics_need_basic_credentials(site: pegboard.App, make_client: Any) ->
     assert refused.status == 401
     assert refused.headers["WWW-Authenticate"].startswith('Basic realm="pegboard example metrics"')
     assert client.get("/metrics", headers=basic("monitor", "nope")).status == 401
+    client.get("/api/notes")
     result = client.get("/metrics", headers=basic(*MONITOR))
     assert result.status == 200
-    assert result.headers["Content-Type"] == "text/plain; charset=utf-8"
-    assert "example_notes 3\n" in result.text
-    assert "example_viewer monitor\n" in result.text
+    assert result.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    samples = {
+        (sample.name, sample.labels.get("route"), sample.labels.get("status")): sample.value
+        for family in text_string_to_metric_families(result.text)
+        for sample in family.samples
+    }
+    assert samples[("pegboard_requests_total", "/api/notes", "2xx")] == 1
+    # the refused ones; no route serves /metrics (the tool does): its section names it
+    assert samples[("pegboard_requests_total", "(no route) /metrics", "4xx")] == 2
+    # the monitor sees it from anywhere: auth_basic on the path replaces the loopback rule
+    outside = make_client(site, remote_addr="198.51.100.7")
+    assert outside.get("/metrics", headers=basic(*MONITOR)).status == 200
+
+
+# -- /admin/stats: the statistics page, behind the Digest login ------------------------------
+
+
+def test_the_statistics_page_needs_the_admin_login(site: pegboard.App, make_client: Any) -> None:
+    client = make_client(site)
+    client.get("/api/notes")
+    assert client.get("/admin/stats").status == 401
+
+    def login(method: str, uri: str) -> dict[str, str]:  # a fresh nonce for each request
+        challenge = client.get("/admin").headers.get_all("WWW-Authenticate")[0]
+        return digest(challenge, method, uri, *ADMIN)
+
+    page = client.get("/admin/stats", headers=login("GET", "/admin/stats"))
+    assert page.status == 200
+    assert "<h2>pegboard Requests" in page.text and "<svg" in page.text
+    assert "Content-Security-Policy" in page.headers  # the page needs no inline style or script
+    uri = "/admin/stats/data"
+    data = client.get(uri, headers=login("GET", uri)).json()
+    assert data["pegboard Requests"]["Routes"]["GET /api/notes 2xx"]["Requests"] == 1
+    assert data["Example Notes"]["Notes"] == 3  # the site's own namespace, extrapolated
+    css = "/admin/stats/stats.css"
+    assert client.get(css, headers=login("GET", css)).status == 200
 
 
 # -- the JSON API -------------------------------------------------------------------------
@@ -707,7 +742,9 @@ def test_live_site_with_httpx(site: pegboard.App, live_server: Any) -> None:
         assert purged.status_code == 303
 
         metrics = client.get("/metrics", auth=httpx.BasicAuth(*MONITOR))
-        assert metrics.status_code == 200 and "example_viewer monitor" in metrics.text
+        assert metrics.status_code == 200 and "pegboard_requests_total{" in metrics.text
+        stats = client.get("/admin/stats/data", auth=httpx.DigestAuth(*ADMIN))
+        assert stats.status_code == 200 and stats.json()["pegboard Requests"]["Total Requests"] > 0
 
         listing = client.get("/api/notes")
         assert listing.status_code == 200

@@ -88,8 +88,11 @@ def home(visits: int, user: str | None) -> str:
         "<code>json_out</code>, <code>etags</code> and <code>gzip</code>.</li>"
         '<li><a href="/admin">Admin</a>: HTTP Digest authentication '
         "(<code>auth_digest</code>).</li>"
-        '<li><a href="/metrics">Metrics</a>: HTTP Basic authentication '
-        "(<code>auth_basic</code>).</li>"
+        '<li><a href="/admin/stats">Statistics</a>: requests per route, latency, the time '
+        "each tool takes, objects and gc, behind the Digest login (<code>stats</code>, "
+        "<code>stats_page</code>).</li>"
+        '<li><a href="/metrics">Metrics</a>: the same figures for Prometheus, behind HTTP '
+        "Basic authentication (<code>stats_metrics</code>, <code>auth_basic</code>).</li>"
         '<li><a href="/about">About</a>: every route and the tools on it '
         "(<code>trailing_slash</code> adds the slash).</li>"
         "</ul></section>"
@@ -152,7 +155,8 @@ def admin(user: str, notes: int, purged: int | None, csrf_field: str) -> str:
         f"<p>{notes} note(s) in the store.</p>{done}"
         f'<form method="post" action="/admin/purge-cache">{csrf_field}'
         '<button type="submit">Empty the page cache</button></form>'
-        "</section>"
+        '<p><a href="/admin/stats">Statistics</a> (and <a href="/admin/stats/gc">objects '
+        "and gc</a>).</p></section>"
     )
 
 
