@@ -479,19 +479,7 @@ def timed_plan(plan: pegboard.Plan) -> pegboard.Plan:
     them a call per hook, see the README). Built once per plan, on its first
     sampled request.
     """
-    return pegboard.Plan(
-        plan.hooks,
-        config=plan.config,
-        tools=plan.tools,
-        label=plan.label,
-        max_body_size=plan.max_body_size,
-        show_tracebacks=plan.show_tracebacks,
-        process_request_body=plan.process_request_body,
-        error_pages=plan.error_pages,
-        response_headers=plan.response_headers,
-        quick_answer=plan.quick_answer,
-        hook_wrappers=(*plan.hook_wrappers, _time_hooks),
-    )
+    return plan.with_wrapper(_time_hooks)
 
 
 def _starting(plan: pegboard.Plan) -> str:
