@@ -39,30 +39,39 @@ def _not_json(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-if _c_encoder is not None:
+def _make_encode() -> Callable[[Any], str]:
+    if _c_encoder is None:  # pragma: no cover - CPython always has the accelerator
+        return _ENCODER.encode
     # markers=None: no cycle check; a cyclic value ends in RecursionError, reported below.
-    _encode_chunks = _c_encoder(
+    chunks = _c_encoder(
         None, _not_json, json.encoder.encode_basestring, None, ":", ",", False, False, True
     )
 
-    def _encode(obj: Any) -> str:
-        return "".join(_encode_chunks(obj, 0))
-else:  # pragma: no cover - CPython always has the accelerator
-    _encode = _ENCODER.encode
+    def encode(obj: Any) -> str:
+        return "".join(chunks(obj, 0))
 
-if _c_scanner is not None:
-    _scan = _c_scanner(json.JSONDecoder())
+    return encode
 
-    def _decode(text: str) -> Any:
+
+def _make_decode() -> Callable[[str], Any]:
+    if _c_scanner is None:  # pragma: no cover
+        return json.JSONDecoder().decode
+    scan = _c_scanner(json.JSONDecoder())
+
+    def decode(text: str) -> Any:
         try:
-            value, end = _scan(text, 0)
+            value, end = scan(text, 0)
         except StopIteration:
             raise ValueError("no JSON value at the start") from None
         if end != len(text):
             raise ValueError(f"extra data after the JSON value at {end}")
         return value
-else:  # pragma: no cover
-    _decode = json.JSONDecoder().decode
+
+    return decode
+
+
+_encode = _make_encode()
+_decode = _make_decode()
 
 
 def _json_dumps(obj: Any) -> bytes:
