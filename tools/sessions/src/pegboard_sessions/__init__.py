@@ -18,12 +18,13 @@ from .redirects import safe_redirect_target
 from .serializers import UnsafeSerializerWarning
 from .session import Session, session_of
 from .session_auth import SessionAuthOptions, SessionAuthTool
-from .settings import SessionSetup, StorageConfig
+from .settings import DEFAULT_MAX_SESSIONS, SessionSetup, StorageConfig
 from .storage.base import LocalLocks, Storage
 from .stores import StoreHandle, stores_of
 from .tool import SessionsTool
 
 __all__ = [
+    "DEFAULT_MAX_SESSIONS",
     "LocalLocks",
     "LockTimeout",
     "Session",

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import pegboard
 
+from .settings import DEFAULT_MAX_SESSIONS
 from .storage import BUILTIN_STORAGES
 
 __all__ = ["SessionsOptions"]
@@ -62,6 +63,12 @@ class SessionsOptions(pegboard.ToolOptions):
     )
     storage_options: dict[str, Any] | None = pegboard.option(
         default=None, doc="options of a third-party store (a ConfigError with a built-in one)"
+    )
+    max_sessions: int | None = pegboard.option(
+        default=None,
+        doc=f"ram: most sessions kept; beyond it the least recently used goes "
+        f"(unset: {DEFAULT_MAX_SESSIONS:,})",
+        unit="sessions",
     )
     clean_freq: float = pegboard.option(
         default=5.0,
@@ -121,6 +128,15 @@ class SessionsOptions(pegboard.ToolOptions):
             )
         if self.pool_size < 1:
             raise pegboard.OptionError("pool_size", "pool_size must be at least 1")
+        if self.max_sessions is not None:
+            if self.max_sessions < 1:
+                raise pegboard.OptionError("max_sessions", "max_sessions must be at least 1")
+            if self.storage_type in BUILTIN_STORAGES and self.storage_type != "ram":
+                raise pegboard.OptionError(
+                    "max_sessions",
+                    f"max_sessions bounds the ram store only; remove it for storage_type "
+                    f"{self.storage_type!r}",
+                )
         if self.storage_options and self.storage_type in BUILTIN_STORAGES:
             raise pegboard.OptionError(
                 "storage_options",

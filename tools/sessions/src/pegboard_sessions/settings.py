@@ -14,7 +14,10 @@ if TYPE_CHECKING:
     from .options import SessionsOptions
     from .stores import StoreHandle
 
-__all__ = ["SessionSetup", "StorageConfig"]
+__all__ = ["DEFAULT_MAX_SESSIONS", "SessionSetup", "StorageConfig"]
+
+#: How many sessions the RAM store keeps when ``max_sessions`` is not set.
+DEFAULT_MAX_SESSIONS = 100_000
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,9 @@ class StorageConfig:
     #: minutes between two runs of the cleanup thread (RAM, file, PostgreSQL)
     clean_freq: float = 5.0
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: the most sessions the RAM store keeps (None: DEFAULT_MAX_SESSIONS); other stores
+    #: may read it too
+    max_sessions: int | None = None
 
     def key(self) -> str:
         """A stable text identity, so that equal configurations share one store."""

@@ -47,6 +47,7 @@ def storage_config(options: SessionsOptions, base_dir: Any = None) -> StorageCon
         backend_timeout=options.backend_timeout,
         clean_freq=options.clean_freq,
         options=MappingProxyType(extra),
+        max_sessions=options.max_sessions,
     )
 
 
