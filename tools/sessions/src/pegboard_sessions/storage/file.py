@@ -7,11 +7,13 @@ rewrites no data. Writes go to a temporary file in the same directory that
 either the old record or the new one, never half of one.
 
 The cross-process lock is ``flock`` on ``session-<id>.lock``, a file kept
-while its session lives (creating and unlinking one per request would cost
-more than the rest of the request). The cleanup thread removes it with the
-record, unlinking it while it holds the lock; a waiter that then wins the
-lock checks that the file it locked is still the one at the path, and tries
-again if not.
+while its session has a record (creating and unlinking one per request would
+cost more than the rest of the request). A request that leaves no record
+behind (an id the store does not know, a session it deleted or never wrote)
+unlinks the lock file before it lets the lock go, and the cleanup thread
+removes it with an expired record, in the same way; a waiter that then wins
+the lock checks that the file it locked is still the one at the path, and
+tries again if not.
 """
 
 from __future__ import annotations
@@ -196,4 +198,29 @@ class FileStorage(Storage):
                 os.close(fd)
 
     def release_shared_lock(self, session_id: str, token: Any) -> None:
-        os.close(token)  # closing the descriptor releases the flock
+        try:
+            self._unlink_lock_if_unused(session_id, token)
+        finally:
+            os.close(token)  # closing the descriptor releases the flock
+
+    def _unlink_lock_if_unused(self, session_id: str, fd: int) -> None:
+        """Remove the lock file of a session that has no record, while still holding it.
+
+        An id with no record (made up by a client, deleted, never written)
+        must leave nothing behind. Unlinking under the flock is what the
+        cleanup does too: a waiter that then wins the lock sees that its inode
+        is no longer the one at the path and starts over. Only our own inode
+        is unlinked; no one else can remove or replace it while we hold it.
+        """
+        path = self._path(session_id)
+        try:
+            os.stat(path)
+            return  # the session has a record: keep its lock file for the next request
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return
+        lock_path = path + LOCK_SUFFIX
+        with contextlib.suppress(OSError):
+            if os.stat(lock_path).st_ino == os.fstat(fd).st_ino:
+                os.unlink(lock_path)
