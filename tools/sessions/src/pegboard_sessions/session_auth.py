@@ -96,8 +96,8 @@ class SessionAuthTool(pegboard.Tool[SessionAuthOptions]):
         pegboard.HookDoc(
             "before_handler",
             14,
-            does="answers login_screen, do_login and do_logout; sets req.login for a logged-in "
-            "user; otherwise answers with the login form",
+            does="answers `login_screen`, `do_login` and `do_logout`; sets `req.login` for a "
+            "logged-in user; otherwise answers with the login form",
         ),
     )
 

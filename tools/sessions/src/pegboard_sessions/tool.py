@@ -26,18 +26,18 @@ class SessionsTool(pegboard.Tool[SessionsOptions]):
         pegboard.HookDoc(
             "before_handler",
             10,
-            does="gives the request its lazy session, req.session (with locking = early, "
-            "reads and locks it now)",
+            does="gives the request its lazy session, `req.session`; with "
+            '`locking = "early"` reads and locks it now',
         ),
         pegboard.HookDoc(
             "before_finalize",
             10,
-            does="saves or touches the session, Set-Cookie, Vary: Cookie, then the lock goes",
+            does="saves or touches the session, `Set-Cookie`, `Vary: Cookie`, then the lock goes",
         ),
         pegboard.HookDoc(
             "on_end_resource",
             50,
-            does="releases a lock that before_finalize did not, after an error",
+            does="releases a lock that `before_finalize` did not, after an error",
             failsafe=True,
         ),
         pegboard.HookDoc(
