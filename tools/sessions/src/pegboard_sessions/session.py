@@ -49,6 +49,7 @@ class Session(MutableMapping[str, Any]):
         "_req",
         "_resource_ended",
         "_setup",
+        "_store",
         "_stored",
         "_want_lock",
     )
@@ -56,6 +57,8 @@ class Session(MutableMapping[str, Any]):
     def __init__(self, req: pegboard.Request, setup: SessionSetup) -> None:
         self._req = req
         self._setup = setup
+        #: the open storage, once this request has used it
+        self._store: Storage | None = None
         self._data: dict[str, Any] | None = None
         self._id: str | None = None
         self._created = 0.0
@@ -197,15 +200,22 @@ class Session(MutableMapping[str, Any]):
             return
         self._lock_id = self._lock_token = None
         self._want_lock = False
-        self._setup.store.storage.release_lock(lock_id, token)
+        # The storage that granted the lock releases it (a lock implies _store is set).
+        storage = self._store
+        assert storage is not None
+        storage.release_lock(lock_id, token)
 
     # -- store access ------------------------------------------------------------------
 
     def _storage(self) -> Storage:
-        try:
-            return self._setup.store.storage
-        except StorageUnavailable as exc:
-            raise _unavailable(exc) from None
+        # PERF: looked up once per request; the handle's property takes a lock when unopened.
+        storage = self._store
+        if storage is None:
+            try:
+                storage = self._store = self._setup.store.storage
+            except StorageUnavailable as exc:
+                raise _unavailable(exc) from None
+        return storage
 
     def _call(self, method: Any, *args: Any) -> Any:
         try:
@@ -288,13 +298,6 @@ class Session(MutableMapping[str, Any]):
             return None
         return float(created), data
 
-    def _ttl(self) -> float:
-        setup = self._setup
-        ttl = setup.timeout
-        if setup.max_age is not None:
-            ttl = min(ttl, self._created + setup.max_age - time.time())
-        return ttl
-
     def save(self, resp: pegboard.Response) -> None:
         """Write the session back if it was read, then release its lock.
 
@@ -314,22 +317,29 @@ class Session(MutableMapping[str, Any]):
         options = setup.options
         session_id = self._id
         assert session_id is not None
-        storage = self._storage()
-        ttl = self._ttl()
-        if not data or ttl <= 0:
-            if self._stored is not None:
-                self._call(storage.delete, session_id, self._lock_token)
-                self._stored = None
-            if self._adopted:
-                resp.delete_cookie(options.name, path=options.path, domain=options.domain)
-            return
-        # PERF: serializing and comparing bytes finds nested changes without deep copies.
-        payload = setup.serializer.dumps({"c": self._created, "d": data})
-        if payload != self._stored:
-            self._call(storage.save, session_id, payload, ttl, self._lock_token)
-            self._stored = payload
-        else:
-            self._call(storage.touch, session_id, ttl, self._lock_token)
+        storage = self._store
+        if storage is None:
+            storage = self._storage()
+        ttl = setup.timeout
+        if setup.max_age is not None:
+            ttl = min(ttl, self._created + setup.max_age - time.time())
+        try:
+            if not data or ttl <= 0:
+                if self._stored is not None:
+                    storage.delete(session_id, self._lock_token)
+                    self._stored = None
+                if self._adopted:
+                    resp.delete_cookie(options.name, path=options.path, domain=options.domain)
+                return
+            # PERF: serializing and comparing bytes finds nested changes without deep copies.
+            payload = setup.serializer.dumps({"c": self._created, "d": data})
+            if payload != self._stored:
+                storage.save(session_id, payload, ttl, self._lock_token)
+                self._stored = payload
+            else:
+                storage.touch(session_id, ttl, self._lock_token)
+        except StorageUnavailable as exc:
+            raise _unavailable(exc) from None
         if options.persistent:
             max_age = math.ceil(ttl)  # whole seconds, rounded up, in both attributes
             resp.set_cookie(
@@ -355,8 +365,16 @@ class Session(MutableMapping[str, Any]):
             )
 
     def _release_quietly(self) -> None:
+        """Release the lock, logging (not raising) a failure: for the end of the request."""
+        lock_id, token = self._lock_id, self._lock_token
+        if lock_id is None:
+            return
+        self._lock_id = self._lock_token = None
+        self._want_lock = False
         try:
-            self.release_lock()
+            storage = self._store
+            assert storage is not None
+            storage.release_lock(lock_id, token)
         except Exception:
             _log.exception("releasing a session lock failed")
 
@@ -372,7 +390,7 @@ def release_session(req: pegboard.Request, resp: pegboard.Response) -> None:
     ``save`` has released it already on the common path; this covers the
     others (an unexpected error skips ``before_finalize``).
     """
-    session = req.state.get("session")
+    session = getattr(req.state, "session", None)
     if isinstance(session, Session):
         session._resource_ended = True
         if session._lock_id is not None:
@@ -384,7 +402,7 @@ def session_of(req: pegboard.Request) -> Session:
 
     Raises RuntimeError when the sessions tool is not on for the request's path.
     """
-    session = req.state.get("session")
+    session = getattr(req.state, "session", None)
     if not isinstance(session, Session):
         raise RuntimeError(f"no session for {req.path}: set tools.sessions.on = true for this path")
     return session

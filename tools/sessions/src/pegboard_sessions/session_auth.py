@@ -151,7 +151,7 @@ def enforce_login(
     """
     if req.handler is None:
         return  # an earlier tool already answered the request
-    session = req.state.get("session")
+    session = getattr(req.state, "session", None)
     if not isinstance(session, Session):
         # check_plan() refuses such config at compile time; this only guards against
         # a session tool that failed to set req.session. Fail closed, never open.

@@ -23,8 +23,9 @@ class RamStorage(Storage):
     Payloads are serialized bytes, as in every other backend, so a request
     never shares mutable objects with another and the same data survives a
     switch to a persistent backend. At most ``max_sessions`` records are kept:
-    a new one beyond that drops the least recently used (read, written or
-    renewed), and the first time that happens a warning is logged.
+    a new one beyond that drops the least recently used (written or renewed
+    last, which every request that uses a session does at its end), and the
+    first time that happens a warning is logged.
     """
 
     def __init__(self, config: StorageConfig) -> None:
@@ -39,15 +40,12 @@ class RamStorage(Storage):
         self._warned = False
 
     def load(self, session_id: str, lock: Any = None) -> bytes | None:
-        with self._guard:
-            record = self._records.get(session_id)
-            if record is None:
-                return None
-            if record[1] <= time.time():
-                del self._records[session_id]
-                return None
-            self._records.move_to_end(session_id)
-            return record[0]
+        # PERF: no reordering here: every request that uses a session ends with save() or
+        # touch(), which make it the most recent; a read alone stays a plain dict lookup.
+        record = self._records.get(session_id)
+        if record is None or record[1] <= time.time():
+            return None
+        return record[0]
 
     # PERF: nothing is shared between processes, so locking is the in-process
     # lock alone; these skip the shared-lock steps of the base class.
