@@ -11,13 +11,15 @@ from typing import Any
 import pegboard
 
 from .errors import LockTimeout, StorageUnavailable
-from .ids import is_valid_id, new_id
+from .ids import ID_PATTERN, new_id
 from .settings import SessionSetup
 from .storage.base import Storage
 
 __all__ = ["Session", "release_session", "session_of"]
 
 _log = logging.getLogger("pegboard_sessions")
+# PERF: the compiled pattern's method, not is_valid_id(): one Python call less per request.
+_valid_id = ID_PATTERN.fullmatch
 
 _UNAVAILABLE = "The session store is unavailable; please try again shortly."
 
@@ -258,7 +260,7 @@ class Session(MutableMapping[str, Any]):
         storage = self._storage()
         raw = self._req.cookies.get(setup.options.name)
         data: dict[str, Any] | None = None
-        if raw is not None and is_valid_id(raw):
+        if raw is not None and _valid_id(raw):
             if setup.options.locking != "explicit" or self._want_lock:
                 payload = self._lock(storage, raw, load=True)
             else:
