@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 __all__ = ["State"]
 
@@ -24,14 +24,17 @@ class State:
     """
 
     def __init__(self, **values: Any) -> None:
-        self.__dict__.update(values)
+        if values:
+            self.__dict__.update(values)
 
     def __getattr__(self, name: str) -> Any:
         # Only called for names that are not set.
         raise AttributeError(f"state has no {name!r}; set it first (state.{name} = ...)")
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        self.__dict__[name] = value
+    if TYPE_CHECKING:
+        # For type checkers: any attribute may be set. PERF: at run time the default
+        # object.__setattr__ does the same (into __dict__) without a Python call.
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
     def __delattr__(self, name: str) -> None:
         try:
