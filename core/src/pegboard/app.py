@@ -264,6 +264,9 @@ class App:
             )
             for tool in self._app_tools:
                 registry.add(tool)
+            # Tools read plan.app.plugin_manager in attach() (their own hookspecs), so the
+            # app holds this compile's plugin manager before any plan is compiled.
+            self.plugin_manager = pm
             namespaces: dict[str, Any] = {}
             for result in pm.hook.pegboard_config_namespaces():
                 namespaces.update(result or {})
@@ -276,7 +279,7 @@ class App:
             if compiler.errors:
                 raise ConfigError.gather(compiler.errors)
             compiler.warn_unused_options()
-            self.plugin_manager, self.tools, self.plugin_infos = pm, registry, infos
+            self.tools, self.plugin_infos = registry, infos
             self._compiler = compiler
             self._section_plans = compiler.section_plans
             self._root_plan = compiler.section_plans["/"]

@@ -24,7 +24,8 @@ class State:
     """
 
     def __init__(self, **values: Any) -> None:
-        self.__dict__.update(values)
+        if values:
+            self.__dict__.update(values)
 
     # PERF: no __getattr__, __setattr__ or __delattr__ at run time (a Python hook
     # there slows every read or write); any attribute is allowed, which these tell
@@ -34,11 +35,6 @@ class State:
         def __getattr__(self, name: str) -> Any: ...
 
         def __setattr__(self, name: str, value: Any) -> None: ...
-
-    @classmethod
-    def empty(cls) -> State:
-        """A new, empty state without running ``__init__`` (PERF: one per request)."""
-        return object.__new__(cls)
 
     def get(self, name: str, default: Any = None) -> Any:
         """The value of ``name``, or ``default`` when it is not set."""
