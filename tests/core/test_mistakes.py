@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
@@ -59,6 +60,31 @@ def command(*argv: str, files: dict[str, str] | None = None) -> Callable[..., st
             (folder / name).write_text(textwrap.dedent(text), encoding="utf-8")
         main(list(argv))
         return capsys.readouterr().err
+
+    return run
+
+
+_BLOCK_REDIS = """
+import importlib.abc, sys
+class _Missing(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "redis" or name.startswith("redis."):
+            raise ModuleNotFoundError(name)
+sys.meta_path.insert(0, _Missing())
+from pegboard.cli import main
+sys.exit(main(["check", "site.toml"]))
+"""
+
+
+def check_without_redis(text: str) -> Callable[..., str]:
+    """``pegboard check`` in a Python where the ``redis`` package cannot be imported."""
+
+    def run(folder: Path, capsys: pytest.CaptureFixture[str]) -> str:
+        (folder / "site.toml").write_text(textwrap.dedent(text) + HOSTS, encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, "-c", _BLOCK_REDIS], cwd=folder, capture_output=True, text=True
+        )
+        return done.stderr
 
     return run
 
@@ -144,6 +170,21 @@ MISTAKES = [
         "an option of a tool that is on nowhere", check('["/"]\ntools.gzip.compress_level = 9\n')
     ),
     Mistake("the proxy tool on without naming a header", check('["/"]\ntools.proxy.on = true\n')),
+    Mistake(
+        "a session folder for a Redis store",
+        check(
+            '["/"]\ntools.sessions.on = true\ntools.sessions.storage_type = "redis"\n'
+            'tools.sessions.storage_path = "sessions"\n'
+        ),
+    ),
+    Mistake(
+        "a misspelled cache backend",
+        check('["/"]\ntools.caching.on = true\ntools.caching.backend = "memcache"\n'),
+    ),
+    Mistake(
+        "a Redis cache without the redis package",
+        check_without_redis('["/"]\ntools.caching.on = true\ntools.caching.backend = "redis"\n'),
+    ),
     Mistake(
         "a negative size", check('["/"]\ntools.json_in.on = true\ntools.json_in.max_bytes = -1\n')
     ),

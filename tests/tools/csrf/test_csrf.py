@@ -407,3 +407,35 @@ def test_over_a_real_server(make_app, live_server):
     assert cross.status_code == 403
     own = httpx.post(server.url + "/transfer", headers={"Origin": server.url})
     assert own.status_code == 200 and own.text == "done"
+
+
+def test_session_auth_leaves_its_token_check_to_csrf(make_app, make_client):
+    def check(username, password):
+        return username == "ann" and password == "pw"
+
+    app = make_app(
+        {
+            "/": {
+                "tools.sessions.on": True,
+                "tools.csrf.on": True,
+                "tools.session_auth.on": True,
+                "tools.session_auth.check_username_and_password": check,
+            },
+            "/public": {"tools.session_auth.on": False},
+        }
+    )
+
+    @app.route("/public/token")
+    def token(req, resp):
+        return csrf_token(req)
+
+    app.route("/", lambda req, resp: f"hello {req.login}")
+    client = make_client(app)
+    client.get("/")
+    masked = client.get("/public/token").text
+    login = {"username": "ann", "password": "pw", "from_page": "/", "csrf_token": masked}
+    assert client.post("/do_login", data=login).status == 303
+    assert client.get("/").text == "hello ann"
+    same = {"Sec-Fetch-Site": "same-origin"}
+    assert client.post("/do_logout", data={}, headers=same).status == 303
+    assert refused(client.post("/do_login", data={**login, "csrf_token": "x" * 43}))

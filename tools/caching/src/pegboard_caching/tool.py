@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+
 import pegboard
-from pegboard import App, HookDoc, PlanBuilder
+from pegboard import App, HookDoc, OptionError, PlanBuilder
 
 from .cache import RELEASE_PRIORITY, ResponseCache, iter_caches
 from .options import CachingOptions
@@ -59,6 +61,7 @@ class CachingTool(pegboard.Tool[CachingOptions]):
         super().__init__("caching", point="before_handler", priority=20)
 
     def attach(self, plan: PlanBuilder, options: CachingOptions) -> None:
+        self._check_backend(plan, options.backend)
         cache = ResponseCache(options)
         for name, (point, priority, failsafe) in PRIORITIES.items():
             plan.add(point, getattr(cache, name), priority, failsafe)
@@ -66,6 +69,26 @@ class CachingTool(pegboard.Tool[CachingOptions]):
         plan.offer_quick_answer(cache.quick)
         # The lock release (on_end_resource) is attached per request, only by the
         # misses that hold a lock: hits do not pay for it.
+
+    @staticmethod
+    def _check_backend(plan: PlanBuilder, name: str) -> None:
+        """An unknown backend, or one whose client library is missing, fails at compile time.
+
+        So ``pegboard check`` and the parent of ``pegboard serve`` report it, in one
+        line with the fix, before any worker starts.
+        """
+        factories = collect_backends(plan.app.plugin_manager if plan.app is not None else None)
+        if name not in factories:
+            known = ", ".join(sorted(factories)) or "none"
+            close = difflib.get_close_matches(name, list(factories), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise OptionError(
+                "backend", f"unknown cache backend {name!r}{hint} (installed: {known})"
+            )
+        needs = _CLIENT_LIBRARIES.get(name)
+        missing = pegboard.missing_extra(*needs) if needs is not None else None
+        if missing is not None:
+            raise OptionError("backend", f"the {name} backend {missing}")
 
     def start(self, app: App) -> None:
         """Open the store of every configured path: one backend per distinct store."""
@@ -86,3 +109,10 @@ class CachingTool(pegboard.Tool[CachingOptions]):
         if runtime is not None:
             delattr(app.state, STATE_NAME)
             runtime.close()
+
+
+#: The client library behind each built-in networked backend, and the extra with it.
+_CLIENT_LIBRARIES = {
+    "redis": ("redis", "caching-redis"),
+    "memcached": ("pymemcache", "caching-memcached"),
+}

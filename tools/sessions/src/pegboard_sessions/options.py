@@ -7,6 +7,7 @@ those that need the installed store types (``storage_type`` and each store's
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any, Literal
 
@@ -137,12 +138,27 @@ class SessionsOptions(pegboard.ToolOptions):
                     f"max_sessions bounds the ram store only; remove it for storage_type "
                     f"{self.storage_type!r}",
                 )
+        self._check_store_options()
         if self.storage_options and self.storage_type in BUILTIN_STORAGES:
             raise pegboard.OptionError(
                 "storage_options",
                 f"storage_options are for third-party backends, not {self.storage_type!r}",
             )
         self._check_cookie()
+
+    def _check_store_options(self) -> None:
+        """An option of another built-in store would do nothing here: say so (not silently)."""
+        if self.storage_type not in BUILTIN_STORAGES:
+            return  # a third-party store may read any of them
+        for key, stores in _STORE_OPTIONS.items():
+            given = getattr(self, key)
+            if given is not None and given != _DEFAULTS[key] and self.storage_type not in stores:
+                wanted = " or ".join(repr(s) for s in stores)
+                raise pegboard.OptionError(
+                    key,
+                    f"{key} is for storage_type {wanted}; with {self.storage_type!r} it does "
+                    f"nothing: set storage_type = {stores[0]!r} or remove {key}",
+                )
 
     def _check_cookie(self) -> None:
         if not _COOKIE_NAME.fullmatch(self.name):
@@ -163,3 +179,19 @@ class SessionsOptions(pegboard.ToolOptions):
         if isinstance(servers, str):
             return tuple(s.strip() for s in servers.split(",") if s.strip())
         return tuple(servers)
+
+
+#: The options only some built-in stores read.
+_STORE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "storage_path": ("file",),
+    "url": ("redis",),
+    "servers": ("memcached",),
+    "dsn": ("postgresql",),
+    "table": ("postgresql",),
+    "key_prefix": ("redis", "memcached"),
+}
+_DEFAULTS = {
+    field.name: field.default
+    for field in dataclasses.fields(SessionsOptions)
+    if field.name in _STORE_OPTIONS
+}

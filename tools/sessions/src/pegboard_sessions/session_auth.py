@@ -96,8 +96,9 @@ class SessionAuthTool(pegboard.Tool[SessionAuthOptions]):
         pegboard.HookDoc(
             "before_handler",
             14,
-            does="answers `login_screen`, `do_login` and `do_logout`; sets `req.login` for a "
-            "logged-in user; otherwise answers with the login form",
+            does="answers `login_screen`, `do_login` and `do_logout` (their CSRF token checked "
+            "here, or by tools.csrf where it is on); sets `req.login` for a logged-in user; "
+            "otherwise answers with the login form",
         ),
     )
 
@@ -105,7 +106,12 @@ class SessionAuthTool(pegboard.Tool[SessionAuthOptions]):
         super().__init__("session_auth", point="before_handler", priority=14, doc=self.__doc__)
 
     def attach(self, plan: pegboard.PlanBuilder, options: SessionAuthOptions) -> None:
-        plan.add("before_handler", enforce_login, self.priority, args=(options,))
+        # Where tools.csrf is on for the same path, it has judged every unsafe request,
+        # do_login and do_logout included, before this hook runs (csrf 12 < 14; its
+        # check_plan refuses another order), so the token check is left to it: composed
+        # through config and the plan, neither package imports the other.
+        csrf_checked = "csrf" in plan.tools_on
+        plan.add("before_handler", enforce_login, self.priority, args=(options, csrf_checked))
 
     def check_plan(self, plan: pegboard.Plan) -> None:
         check_plan(plan)
@@ -142,7 +148,10 @@ def check_plan(plan: pegboard.Plan) -> None:
 
 
 def enforce_login(
-    req: pegboard.Request, resp: pegboard.Response, options: SessionAuthOptions
+    req: pegboard.Request,
+    resp: pegboard.Response,
+    options: SessionAuthOptions,
+    csrf_checked: bool = False,
 ) -> None:
     """before_handler, priority 14: answer the login endpoints, or require a login.
 
@@ -160,7 +169,7 @@ def enforce_login(
     # PERF: one slice and one dict lookup tell a protected page from the tool's endpoints.
     endpoint = _ENDPOINTS.get(path[path.rfind("/") + 1 :])
     if endpoint is not None:
-        endpoint(req, resp, session, options)
+        endpoint(req, resp, session, options, csrf_checked)
         return
     username = session.get(options.session_key)
     if isinstance(username, str) and username:
@@ -182,7 +191,11 @@ def enforce_login(
 
 
 def _login_screen(
-    req: pegboard.Request, resp: pegboard.Response, session: Session, options: SessionAuthOptions
+    req: pegboard.Request,
+    resp: pegboard.Response,
+    session: Session,
+    options: SessionAuthOptions,
+    csrf_checked: bool = False,
 ) -> None:
     """GET .../login_screen[?from_page=...]: the login form on its own."""
     if req.method not in ("GET", "HEAD"):
@@ -194,7 +207,11 @@ def _login_screen(
 
 
 def _do_login(
-    req: pegboard.Request, resp: pegboard.Response, session: Session, options: SessionAuthOptions
+    req: pegboard.Request,
+    resp: pegboard.Response,
+    session: Session,
+    options: SessionAuthOptions,
+    csrf_checked: bool = False,
 ) -> None:
     """POST .../do_login: check the CSRF token and the credentials; redirect back on success."""
     _require_post(req)
@@ -204,7 +221,7 @@ def _do_login(
     back = safe_redirect_target(from_page, req) or site_root(req)
     if from_page and back != from_page:
         _debug(options, "from_page %r is not followed; going back to %r", from_page, back)
-    if not csrf_valid(session, given_token):
+    if not csrf_checked and not csrf_valid(session, given_token):
         _log.warning("login refused from %s: missing or wrong CSRF token", req.remote.ip)
         _show_login(req, resp, session, options, from_page=back, error=FORM_EXPIRED, status=403)
         return
@@ -250,12 +267,17 @@ def _do_login(
 
 
 def _do_logout(
-    req: pegboard.Request, resp: pegboard.Response, session: Session, options: SessionAuthOptions
+    req: pegboard.Request,
+    resp: pegboard.Response,
+    session: Session,
+    options: SessionAuthOptions,
+    csrf_checked: bool = False,
 ) -> None:
     """POST .../do_logout: end the session; redirect to ``from_page`` (on this site) or the root."""
     _require_post(req)
     form = req.form
-    if not csrf_valid(session, _one(form, CSRF_FIELD) or req.headers.get(CSRF_HEADER)):
+    given = _one(form, CSRF_FIELD) or req.headers.get(CSRF_HEADER)
+    if not csrf_checked and not csrf_valid(session, given):
         _log.warning("logout refused from %s: missing or wrong CSRF token", req.remote.ip)
         raise pegboard.HTTPError(403, LOGOUT_REFUSED)
     back = safe_redirect_target(_one(form, "from_page"), req) or site_root(req)
