@@ -50,6 +50,7 @@ STATE_NAME = "otel"
 TRACER_NAME = "pegboard_otel"
 TRACER_VERSION = "0.1.0"
 
+
 class _EnvironGetter(Getter[dict[str, Any]]):
     """Reads propagation headers (``traceparent``...) from a WSGI environ."""
 
