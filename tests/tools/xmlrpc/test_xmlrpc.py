@@ -276,3 +276,12 @@ def test_every_option_has_a_meaning_for_the_reference():
 def test_plain_http_below_the_endpoint_still_reaches_the_routes(make_app, make_client):
     client = make_client(build(make_app))
     assert client.get("/rpc/whoami").json() == {"method": None, "login": ""}
+
+
+def test_a_root_endpoint_answers_a_client_given_only_the_host(make_app, live_server, proxies):
+    app = make_app({"/": {"tools.xmlrpc.on": True}})
+    app.route("/ping", lambda req, resp: "pong")
+    server = live_server(app)
+    proxy = proxies(server.url)  # no path: the client posts to /RPC2
+    assert proxy.ping() == "pong"
+    assert "ping" in proxy.system.listMethods()

@@ -90,7 +90,7 @@ class Endpoint:
                 if keys.get("tools.xmlrpc.on")
             )
         path = req.path
-        for candidate in (path, path.removesuffix("/RPC2"), path.rstrip("/") or "/"):
+        for candidate in (path, path.removesuffix("/RPC2") or "/", path.rstrip("/") or "/"):
             if candidate in sections:
                 return candidate
         route = req.route
