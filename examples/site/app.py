@@ -174,6 +174,15 @@ def create_app(overlay: Mapping[str, Any] | str | Path | None = None) -> pegboar
             raise pegboard.HTTPError(404, f"No note {note_id}.")
         return note
 
+    # -- XML-RPC (tools.xmlrpc on /rpc): xmlrpc.client.ServerProxy(".../rpc").primes.below(100)
+
+    @app.route("/rpc/primes/below", methods=["POST"])
+    def primes_below(req: pegboard.Request, resp: pegboard.Response, limit: int) -> int:
+        """How many primes there are below ``limit`` (2 to 1,000,000)."""
+        if not isinstance(limit, int) or not 2 <= limit <= 1_000_000:
+            raise pegboard.HTTPError(400, "limit must be an integer from 2 to 1000000.")
+        return _primes_below(limit)
+
     return app
 
 

@@ -802,3 +802,36 @@ def test_live_static_files_with_curl(site: pegboard.App, live_server: Any) -> No
     # curl --compressed asks for what it can decode and decodes it.
     headers, body = _curl(url, "--compressed")
     assert headers["content-encoding"] in ("br", "gzip") and body == CSS_BYTES
+
+
+# -- XML-RPC and the profiler ------------------------------------------------------------
+
+
+def test_the_xml_rpc_method_counts_primes_and_refuses_a_huge_limit(
+    site: pegboard.App, make_client: Any
+) -> None:
+    import xmlrpc.client
+
+    client = make_client(site)
+
+    def call(*params: Any) -> Any:
+        body = xmlrpc.client.dumps(params, "primes.below").encode()
+        result = client.post("/rpc", body=body, headers={"Content-Type": "text/xml"})
+        assert result.status == 200
+        return xmlrpc.client.loads(result.body)[0][0]
+
+    assert call(100) == 25
+    with pytest.raises(xmlrpc.client.Fault) as fault:
+        call(10**9)
+    assert fault.value.faultCode == 400
+
+
+def test_a_triggered_request_is_profiled_and_listed_for_local_clients(
+    make_site: Any, make_client: Any, tmp_path: Any
+) -> None:
+    site = make_site({"/": {"tools.profiler.folder": str(tmp_path)}})
+    client = make_client(site)
+    profiled = client.get("/about/", headers={"X-Profile": "DEMO-ONLY-profile-trigger-replace-me"})
+    profile_id = profiled.headers["X-Profile-Id"]
+    assert profile_id in client.get("/_profiler").text
+    assert make_client(site, remote_addr="203.0.113.7").get("/_profiler").status == 403
