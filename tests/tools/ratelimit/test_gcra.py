@@ -12,7 +12,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pegboard_ratelimit import Limit, decide, status
+from pegboard_ratelimit import Limit, MemoryStore, decide, status
+from pegboard_ratelimit.gcra import decide_one
 
 SECOND = 1_000_000
 
@@ -102,3 +103,27 @@ def test_no_interval_admits_more_than_the_count_plus_what_it_earns(count, second
         for j in range(i, len(passed)):
             span = passed[j] - passed[i]
             assert j - i + 1 <= count + span // limit.interval, (i, j, span)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    limits=st.lists(
+        st.tuples(st.integers(1, 8), st.sampled_from([1, 3, 60])), min_size=1, max_size=3
+    ),
+    gaps=st.lists(st.integers(0, 2 * SECOND), min_size=1, max_size=60),
+)
+def test_the_memory_store_answers_as_the_reference_algorithm(limits, gaps):
+    rates = tuple(
+        (Limit(count, seconds, "ip").interval, Limit(count, seconds, "ip").capacity)
+        for count, seconds in limits
+    )
+    clock = [0]
+    store = MemoryStore(10, clock=lambda: clock[0])
+    tats = None
+    for gap in gaps:
+        clock[0] += gap
+        expected = decide([tats], clock[0], [rates])
+        assert decide_one(tats, clock[0], rates) == expected  # the fast path agrees
+        assert store.hit(["key"], [rates]) == expected
+        if expected[2] is not None:
+            tats = expected[2][0]

@@ -49,6 +49,26 @@ def test_both_stores_give_the_same_answers(make_app, make_client, redis_server, 
     assert [a.headers.get("Retry-After") for a in answers] == [None, None, "1", "1"]
 
 
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_limits_on_two_keys_are_all_or_nothing(
+    make_app, make_client, redis_server, prefix, storage
+):
+    options = {"tools.ratelimit.storage": storage}
+    if storage == "redis":
+        options = redis_options(redis_server.url, prefix)
+    app = _app(make_app, options, "1/minute per ip; 3/minute per route")
+    alice, bob, carol, dave = (make_client(app, remote_addr=f"192.0.2.{n}") for n in range(1, 5))
+    assert [alice.get("/").status for _ in range(4)] == [200, 429, 429, 429]
+    # alice's refused requests took nothing from the route's budget: 2 left for others
+    assert bob.get("/").status == 200
+    third = carol.get("/")
+    assert third.status == 200
+    assert third.headers["RateLimit"] == '"1/60s per ip";r=0;t=60, "3/60s per route";r=0;t=20'
+    last = dave.get("/")
+    assert last.status == 429
+    assert last.headers["RateLimit"].endswith('"3/60s per route";r=0;t=20')
+
+
 def test_two_apps_on_one_redis_share_the_count(make_app, make_client, redis_server, prefix):
     options = redis_options(redis_server.url, prefix)
     first = make_client(_app(make_app, options, "5/minute"))

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["Rates", "Verdict", "decide", "status"]
+__all__ = ["Rates", "Verdict", "decide", "decide_one", "status"]
 
 #: (interval, capacity) in microseconds, for each limit counted under one key
 Rates = tuple[tuple[int, int], ...]
@@ -41,6 +41,37 @@ def status(debt: int, interval: int, capacity: int) -> tuple[int, int]:
     if debt <= 0:
         return remaining, 0
     return remaining, debt - capacity + (remaining + 1) * interval
+
+
+def decide_one(tats: Sequence[int] | None, now: int, rates: Rates) -> Verdict:
+    """:func:`decide` for one key (the usual case), with the same answers, faster.
+
+    PERF: no per-key lists, no zip(strict=True), the status arithmetic inlined;
+    an admitted request's debt is at least one interval, so its wait needs no test.
+    """
+    if tats is None or len(tats) != len(rates):
+        tats = ()
+        debts = [interval for interval, _ in rates]  # a new key: each limit's first request
+        admitted = True
+    else:
+        debts = []
+        admitted = True
+        for (interval, capacity), tat in zip(rates, tats):  # noqa: B905 - lengths checked
+            debt = tat - now
+            debt = (debt if debt > 0 else 0) + interval
+            if debt > capacity:
+                admitted = False
+            debts.append(debt)
+    if admitted:
+        results = []
+        new = []
+        for (interval, capacity), debt in zip(rates, debts):  # noqa: B905
+            remaining = (capacity - debt) // interval
+            results.append((remaining, debt - capacity + (remaining + 1) * interval))
+            new.append(now + debt)
+        return True, results, [new]
+    # A refused request adds no debt: report each limit as it stands.
+    return False, [status(d - i, i, c) for (i, c), d in zip(rates, debts)], None  # noqa: B905
 
 
 def decide(stored: Sequence[Sequence[int] | None], now: int, rates: Sequence[Rates]) -> Verdict:

@@ -56,7 +56,15 @@ def key_reader(key: str | KeyFunction, ipv6_prefix: int) -> KeyReader:
     if key == "ip":
         if ipv6_prefix >= 128:
             return _remote_ip
-        return functools.partial(client_address, ipv6_prefix=ipv6_prefix)
+
+        def ip(req: pegboard.Request) -> str:
+            # PERF: a closure, not functools.partial(client_address): one call less.
+            address = req.remote.ip
+            if ":" in address:
+                return _ipv6_network(address, ipv6_prefix)
+            return address
+
+        return ip
     if key == "user":
         return functools.partial(_user, ipv6_prefix=ipv6_prefix)
     if key == "route":

@@ -1,12 +1,13 @@
 """The memory store: GCRA state in this process, bounded in size, idle keys evicted.
 
 A key is idle once every TAT it holds has passed: it owes nothing, and
-forgetting it changes no answer. Each request looks at the two keys seen
-least recently and drops those that are idle (one that is not goes to the
-back of the line), so idle keys leave as traffic flows, at a constant cost
-per request. ``max_keys`` bounds the store whatever the traffic: past it the
-key seen least recently is dropped even if it still owes, which gives that
-client a fresh allowance (said once in the log, with the option to raise).
+forgetting it changes no answer. Each request that adds a key looks at the
+two keys seen least recently and drops those that are idle (one that is not
+goes to the back of the line), so idle keys leave at least as fast as new
+ones come, at a constant cost per new key. ``max_keys`` bounds the store
+whatever the traffic: past it the key seen least recently is dropped even if
+it still owes, which gives that client a fresh allowance (said once in the
+log, with the option to raise).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
-from .gcra import Rates, Verdict, decide
+from .gcra import Rates, Verdict, decide, decide_one
 
 __all__ = ["MemoryStore"]
 
@@ -54,16 +55,36 @@ class MemoryStore:
         stores answer the same call.
         """
         entries = self._entries
+        if len(buckets) == 1:
+            # PERF: one key, the usual case.
+            bucket = buckets[0]
+            with self._lock:
+                now = self._clock()
+                tats = entries.get(bucket)
+                verdict = decide_one(tats, now, rates[0])
+                new_tats = verdict[2]
+                if new_tats is not None:
+                    if tats is None:
+                        entries[bucket] = new_tats[0]
+                        self._sweep(now)  # the store grew: look for idle keys to drop
+                    else:
+                        entries[bucket] = new_tats[0]
+                        entries.move_to_end(bucket)
+            return verdict
         with self._lock:
             now = self._clock()
             verdict = decide([entries.get(b) for b in buckets], now, rates)
             new_tats = verdict[2]
             if new_tats is not None:
+                grew = False
                 for bucket, tats in zip(buckets, new_tats, strict=True):
                     if bucket in entries:
                         entries.move_to_end(bucket)
+                    else:
+                        grew = True
                     entries[bucket] = tats
-            self._sweep(now)
+                if grew:
+                    self._sweep(now)
         return verdict
 
     def _sweep(self, now: int) -> None:

@@ -45,13 +45,18 @@ class Group:
     quoted: tuple[str, ...]
     #: the RateLimit-Policy item of each limit
     policy_items: tuple[str, ...]
+    #: the RateLimit-Policy field of these limits alone
+    policy_field: str
+    #: the RateLimit field with ``%d`` for each limit's remaining and seconds (PERF: made once)
+    service_format: str
 
-    def service_items(self, results: Sequence[tuple[int, int]]) -> list[str]:
-        """The RateLimit item of each limit, from its (remaining, wait in microseconds)."""
-        return [
-            f"{quoted};r={remaining};t={-(-wait // _MICROS)}"
-            for quoted, (remaining, wait) in zip(self.quoted, results, strict=True)
-        ]
+    def service_field(self, results: Sequence[tuple[int, int]]) -> str:
+        """The RateLimit field of these limits, from each one's (remaining, wait in µs)."""
+        values: list[int] = []
+        for remaining, wait in results:
+            values.append(remaining)
+            values.append(-(-wait // _MICROS))  # whole seconds, rounded up
+        return self.service_format % tuple(values)
 
 
 def _function_id(key: str | KeyFunction) -> str:
@@ -79,6 +84,9 @@ def group_limits(
         digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
         names = tuple(f"{scope} {limit.text}" if scope else limit.text for limit in mine)
         quoted = tuple(sf_string(name) for name in names)
+        policy_items = tuple(
+            f"{q};q={limit.count};w={limit.seconds}" for q, limit in zip(quoted, mine, strict=True)
+        )
         groups.append(
             Group(
                 key=key,
@@ -88,10 +96,9 @@ def group_limits(
                 rates=tuple((limit.interval, limit.capacity) for limit in mine),
                 names=names,
                 quoted=quoted,
-                policy_items=tuple(
-                    f"{q};q={limit.count};w={limit.seconds}"
-                    for q, limit in zip(quoted, mine, strict=True)
-                ),
+                policy_items=policy_items,
+                policy_field=", ".join(policy_items),
+                service_format=", ".join(q.replace("%", "%%") + ";r=%d;t=%d" for q in quoted),
             )
         )
     return tuple(groups)

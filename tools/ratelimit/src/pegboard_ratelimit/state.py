@@ -68,13 +68,18 @@ class RateLimitState:
 
     def policy_field(self) -> str:
         """The ``RateLimit-Policy`` field value."""
-        return ", ".join(item for group, _ in self._counted for item in group.policy_items)
+        counted = self._counted
+        if len(counted) == 1:
+            return counted[0][0].policy_field  # PERF: made once per route
+        return ", ".join(group.policy_field for group, _ in counted)
 
     def limit_field(self) -> str:
         """The ``RateLimit`` field value."""
-        return ", ".join(
-            item for group, results in self._counted for item in group.service_items(results)
-        )
+        counted = self._counted
+        if len(counted) == 1:
+            group, results = counted[0]
+            return group.service_field(results)
+        return ", ".join(group.service_field(results) for group, results in counted)
 
 
 def ratelimit_of(req: pegboard.Request) -> RateLimitState | None:
