@@ -4,7 +4,8 @@ Every app answers ``GET /`` with ``ok``; the limited ones count each request
 against two limits per client address (``1000000000/hour; 50000000/minute``,
 so no request of the run is refused) and send their rate limit headers. The
 bare apps are the same route with no limit: the difference is the limiter's
-own cost. ``pegboard 429`` times the refused path (a client over ``1/hour``).
+own cost. ``pegboard 429`` times the refused path (a client over ``1/hour``),
+beside ``pegboard bare 429``, a route that raises the same 429 itself.
 
 - pegboard: ``tools.ratelimit`` (GCRA), ``storage = "memory"`` or ``"redis"``;
 - Flask: Flask-Limiter (``limits``), its default ``fixed-window`` strategy and
@@ -61,6 +62,20 @@ def pegboard_app(storage: str | None, url: str = "", limits: str = LIMITS) -> WS
     return app
 
 
+def pegboard_refusing() -> WSGIApp:
+    """A route that answers 429 itself: what an error response costs without the tool."""
+    import pegboard
+
+    app = pegboard.App({"/": {}}, discover=False)
+
+    def refuse(req: Any, resp: Any) -> None:
+        raise pegboard.HTTPError(429, "Too many requests.", headers={"Retry-After": "3600"})
+
+    app.route("/", refuse)
+    app.start()
+    return app
+
+
 def flask_app(strategy: str | None, storage_uri: str = "memory://") -> WSGIApp:
     import flask
 
@@ -90,6 +105,9 @@ def check(name: str, app: WSGIApp, environ: dict[str, Any], status: str = "200")
     answer = replay.call(app, environ)
     assert answer.status.startswith(status), (name, answer.status, answer.body[:200])
     limited = "bare" not in name
+    if limited and status == "429":
+        assert answer.headers.get("Retry-After"), (name, answer.headers)
+        return
     header = answer.headers.get("Ratelimit") or answer.headers.get("X-Ratelimit-Remaining")
     assert bool(header) == limited, (name, answer.headers)
 
@@ -119,10 +137,13 @@ def contenders(redis_url: str | None) -> list[Contender]:
         app = factory()
         check(name, app, environ)
         found.append(Contender(name, framework, app, dict(environ)))
+    bare_429 = pegboard_refusing()
+    check("pegboard bare 429", bare_429, environ, "429")
+    found.append(Contender("pegboard bare 429", "pegboard 429", bare_429, dict(environ)))
     refused = pegboard_app("memory", limits="1/hour")
     replay.call(refused, environ)  # spends the one request: every later one is a 429
     check("pegboard 429 (memory)", refused, environ, "429")
-    found.append(Contender("pegboard 429 (memory)", "pegboard", refused, dict(environ)))
+    found.append(Contender("pegboard 429 (memory)", "pegboard 429", refused, dict(environ)))
     return found
 
 
@@ -192,14 +213,14 @@ def main() -> None:
         for contender in found:
             replay.calibrate(contender, args.seconds)
         replay.best_of(found, args.rounds)
-        bare = {c.framework: c.micros for c in found if c.name.endswith("bare")}
+        bare = {c.framework: c.micros for c in found if "bare" in c.name}
         print(
             f"GET / answering 'ok', limits {LIMITS!r} per client address; "
             f"{args.rounds} rounds of ~{args.seconds} s, best round"
         )
         print(f"\n{'app':<38}{'us/request':>11}{'req/s':>9}{'limit costs':>13}")
         for c in found:
-            extra = "" if c.name.endswith("bare") else f"{c.micros - bare[c.framework]:>10.1f} us"
+            extra = "" if "bare" in c.name else f"{c.micros - bare[c.framework]:>10.1f} us"
             print(f"{c.name:<38}{c.micros:>11.1f}{c.rps:>9.0f}{extra:>13}")
         if url:
             print("\nRedis commands sent per request (MONITOR; a script's own commands excluded)")

@@ -118,7 +118,7 @@ def test_the_memory_store_answers_as_the_reference_algorithm(limits, gaps):
         for count, seconds in limits
     )
     clock = [0]
-    store = MemoryStore(10, clock=lambda: clock[0])
+    store = MemoryStore(10, clock=lambda: clock[0] * 1000)  # nanoseconds
     tats = None
     for gap in gaps:
         clock[0] += gap

@@ -234,6 +234,10 @@ class RedisStore:
             self._recovered()
         return _verdict(reply)
 
+    def hit_one(self, bucket: str, rates: Rates, argv: Sequence[int]) -> Verdict | None:
+        """:meth:`hit` for one key."""
+        return self.hit((bucket,), (rates,), argv)
+
     def _instead(self, buckets: Sequence[str], rates: Sequence[Rates]) -> Verdict | None:
         policy = self.on_store_error
         if policy == "local":

@@ -14,6 +14,8 @@ __all__ = ["STATE_NAME", "LimitStatus", "RateLimitState", "ratelimit_of"]
 #: The ``req.state`` name the tool keeps a request's :class:`RateLimitState` under.
 STATE_NAME = "ratelimit"
 _MICROS = 1_000_000
+#: each group counted, with its limits' (remaining, wait in microseconds)
+Counted = list[tuple[Group, Sequence[tuple[int, int]]]]
 
 
 class LimitStatus(NamedTuple):
@@ -36,8 +38,8 @@ class RateLimitState:
 
     __slots__ = ("_counted", "limited", "uncounted")
 
-    def __init__(self) -> None:
-        self._counted: list[tuple[Group, Sequence[tuple[int, int]]]] = []
+    def __init__(self, counted: Counted | None = None) -> None:
+        self._counted: Counted = counted or []
         #: whether a limit refused the request (it was answered 429)
         self.limited = False
         #: whether the store failed and the request passed without being counted

@@ -35,7 +35,7 @@ from .memory import MemoryStore
 from .options import DEFAULT_KEY_PREFIX, DEFAULT_URL, RateLimitOptions
 from .policies import Group, group_limits
 from .redis_store import RedisStore, StoreUnavailable, argv_of
-from .state import STATE_NAME, RateLimitState
+from .state import STATE_NAME, Counted, RateLimitState
 
 __all__ = [
     "COUNT_PRIORITY",
@@ -71,6 +71,8 @@ class Store(Protocol):
     def hit(
         self, buckets: Sequence[str], rates: Sequence[Rates], argv: Sequence[int]
     ) -> Verdict | None: ...
+
+    def hit_one(self, bucket: str, rates: Rates, argv: Sequence[int]) -> Verdict | None: ...
 
 
 class Stores:
@@ -144,12 +146,16 @@ def stores_of(app: pegboard.App) -> Stores | None:
 class _Stage:
     """The groups counted at one hookpoint, with their store (bound to the hook)."""
 
-    __slots__ = ("argv", "groups", "headers", "rates", "store")
+    __slots__ = ("argv", "first", "groups", "headers", "rates", "store")
 
-    def __init__(self, groups: tuple[Group, ...], store: Store, headers: bool) -> None:
+    def __init__(
+        self, groups: tuple[Group, ...], store: Store, headers: bool, *, first: bool
+    ) -> None:
         self.groups = groups
         self.store = store
         self.headers = headers
+        #: the first stage of the request: no state to add to yet
+        self.first = first
         self.rates: tuple[Rates, ...] = tuple(g.rates for g in groups)
         self.argv = argv_of(self.rates)
 
@@ -159,53 +165,58 @@ def _count(req: Request, resp: Response, stage: _Stage) -> None:
     if req.handler is None:
         return  # an earlier tool answered (a CORS preflight, a redirect): nothing to protect
     groups = stage.groups
-    if len(groups) == 1:
-        # PERF: the usual case, one key: no lists to filter.
-        value = groups[0].read(req)
-        if value is None:
-            return
-        counted: Sequence[Group] = groups
-        buckets = [groups[0].prefix + value]
-        rates: Sequence[Rates] = stage.rates
-        argv: Sequence[int] = stage.argv
-    else:
-        counted, buckets = [], []
-        for group in groups:
-            value = group.read(req)
-            if value is not None:
-                counted.append(group)
-                buckets.append(group.prefix + value)
-        if not counted:
-            return
-        if len(counted) == len(groups):
-            rates, argv = stage.rates, stage.argv
-        else:
-            rates = [g.rates for g in counted]
-            argv = argv_of(rates)
+    counted: Counted = []
     try:
-        verdict = stage.store.hit(buckets, rates, argv)
+        if len(groups) == 1:
+            # PERF: the usual case, one key: no lists to build or filter.
+            group = groups[0]
+            value = group.read(req)
+            if value is None:
+                return
+            verdict = stage.store.hit_one(group.prefix + value, group.rates, stage.argv)
+            if verdict is None:
+                _uncounted(req, stage)
+                return
+            counted.append((group, verdict[1]))
+        else:
+            present, buckets = [], []
+            for group in groups:
+                value = group.read(req)
+                if value is not None:
+                    present.append(group)
+                    buckets.append(group.prefix + value)
+            if not present:
+                return
+            if len(present) == len(groups):
+                rates, argv = stage.rates, stage.argv
+            else:
+                rates = tuple(g.rates for g in present)
+                argv = argv_of(rates)
+            verdict = stage.store.hit(buckets, rates, argv)
+            if verdict is None:
+                _uncounted(req, stage)
+                return
+            results, offset = verdict[1], 0
+            for group in present:
+                size = len(group.limits)
+                counted.append((group, results[offset : offset + size]))
+                offset += size
     except StoreUnavailable as exc:
         raise HTTPError(
             503,
             "The rate limit store is unavailable; try again shortly.",
             headers={"Retry-After": str(max(1, math.ceil(exc.retry_after)))},
         ) from None
-    state: RateLimitState | None = req.state.get(STATE_NAME)
-    if state is None:
-        state = req.state.ratelimit = RateLimitState()
-    if verdict is None:
-        state.uncounted = True
-        return
-    admitted, results, _ = verdict
-    if len(counted) == 1:
-        state.add(counted[0], results)
+    if stage.first:
+        state = req.state.ratelimit = RateLimitState(counted)
     else:
-        offset = 0
-        for group in counted:
-            size = len(group.limits)
-            state.add(group, results[offset : offset + size])
-            offset += size
-    if not admitted:
+        state = req.state.get(STATE_NAME)
+        if state is None:
+            state = req.state.ratelimit = RateLimitState(counted)
+        else:
+            for entry in counted:
+                state.add(*entry)
+    if not verdict[0]:
         state.limited = True
         retry = state.retry_after()
         headers = [("Retry-After", str(retry))]
@@ -216,6 +227,14 @@ def _count(req: Request, resp: Response, stage: _Stage) -> None:
         raise HTTPError(429, f"Too many requests: try again in {retry} {unit}.", headers=headers)
 
 
+def _uncounted(req: Request, stage: _Stage) -> None:
+    """The store failed and lets the request through: say so in its state."""
+    state: RateLimitState | None = None if stage.first else req.state.get(STATE_NAME)
+    if state is None:
+        state = req.state.ratelimit = RateLimitState()
+    state.uncounted = True
+
+
 def _write_headers(req: Request, resp: Response) -> None:
     """RateLimit-Policy and RateLimit for the limits counted (a 429 carries its own)."""
     state: RateLimitState | None = req.state.get(STATE_NAME)
@@ -224,8 +243,8 @@ def _write_headers(req: Request, resp: Response) -> None:
     policy = state.policy_field()
     if policy:
         headers = resp.headers
-        headers.set_trusted("RateLimit-Policy", policy)
-        headers.set_trusted("RateLimit", state.limit_field())
+        headers.set_trusted("RateLimit-Policy", policy, "ratelimit-policy")
+        headers.set_trusted("RateLimit", state.limit_field(), "ratelimit")
 
 
 class RateLimitTool(pegboard.Tool[RateLimitOptions]):
@@ -276,14 +295,14 @@ class RateLimitTool(pegboard.Tool[RateLimitOptions]):
                 "on_start_resource",
                 _count,
                 self.priority,
-                args=(_Stage(early, store, options.headers),),
+                args=(_Stage(early, store, options.headers, first=True),),
             )
         if late:
             plan.add(
                 "before_handler",
                 _count,
                 LOGIN_PRIORITY,
-                args=(_Stage(late, store, options.headers),),
+                args=(_Stage(late, store, options.headers, first=not early),),
             )
         if options.headers:
             plan.add("before_finalize", _write_headers, HEADERS_PRIORITY)
