@@ -21,13 +21,18 @@ Requests are replayed in-process (no sockets) in interleaved rounds, best
 round kept (``replay.best_of``); the Redis round trip over loopback is part
 of the figure.
 
-    uv run python bench/ratelimit.py [--rounds 8] [--seconds 0.2] [--no-redis]
+    uv run python bench/ratelimit.py [--rounds 8] [--seconds 0.2] [--no-redis] [--calls]
+
+``--calls`` also counts the Python function calls of 500 requests of each
+pegboard app with cProfile: a figure the machine's load does not change.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
+import pstats
 import tempfile
 import threading
 import time
@@ -201,11 +206,24 @@ def commands_per_request(app: WSGIApp, url: str, requests: int = 50) -> dict[str
     return {name: count / requests for name, count in sent.items()}
 
 
+def calls_per_request(app: WSGIApp, requests: int = 500) -> float:
+    """Function calls (Python and builtin) per request, under cProfile."""
+    environ = replay.make_environ("/")
+    replay.replay(app, environ, 50)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    replay.replay(app, environ, requests)
+    profiler.disable()
+    total: int = pstats.Stats(profiler).total_calls  # type: ignore[attr-defined]
+    return total / requests
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=0.2)
     parser.add_argument("--no-redis", action="store_true")
+    parser.add_argument("--calls", action="store_true", help="count function calls too")
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
         url = None if args.no_redis else stack.enter_context(local_redis())
@@ -222,6 +240,12 @@ def main() -> None:
         for c in found:
             extra = "" if "bare" in c.name else f"{c.micros - bare[c.framework]:>10.1f} us"
             print(f"{c.name:<38}{c.micros:>11.1f}{c.rps:>9.0f}{extra:>13}")
+        if args.calls:
+            print("\nFunction calls per request (cProfile; the replay loop's own excluded)")
+            floor = calls_per_request(lambda env, start: [b""])
+            for c in found:
+                if c.framework.startswith("pegboard"):
+                    print(f"  {c.name:<38}{calls_per_request(c.app) - floor:>6.0f}")
         if url:
             print("\nRedis commands sent per request (MONITOR; a script's own commands excluded)")
             for c in found:
