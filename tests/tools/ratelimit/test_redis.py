@@ -21,6 +21,7 @@ import redis
 
 import pegboard
 from pegboard_ratelimit import SCRIPT, stores_of
+from pegboard_ratelimit.redis_store import redacted
 
 from .conftest import redis_options
 
@@ -243,9 +244,20 @@ def test_a_refused_connection_fails_fast_under_deny(make_app, make_client, own_r
     assert "unavailable" in answers[0][2].text
 
 
+def test_passwords_never_reach_the_log_or_the_health_page():
+    assert redacted("redis://:s3cret@cache.example:6380/2") == "redis://:***@cache.example:6380/2"
+    assert redacted("rediss://app:s3cret@cache.example/0") == "rediss://app:***@cache.example/0"
+    assert redacted("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+
+
 def test_the_stores_close_with_the_app(make_app, make_client, redis_server, prefix):
     app = _app(make_app, redis_options(redis_server.url, prefix))
+    app.start()
+    (waiting,) = app.health()
+    assert waiting.up and "not asked yet" in waiting.detail
     make_client(app).get("/")
+    (answered,) = app.health()
+    assert answered.up and answered.detail.startswith(redis_server.url)
     stores = stores_of(app)
     assert stores is not None
     (store,) = stores.redis.values()

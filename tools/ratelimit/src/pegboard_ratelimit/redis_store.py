@@ -161,7 +161,7 @@ class RedisStore:
         self._down_since: float | None = None  # time.time() when the outage began
         self._down_at = 0.0  # time.monotonic() of the same moment
         self._last_error = ""
-        self._up_since = time.time()
+        self._up_since: float | None = None  # time.time() of the first answer, then of recovery
         self._state_lock = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -230,7 +230,7 @@ class RedisStore:
         except self._errors as exc:
             self._failed(exc)
             return self._instead(buckets, rates)
-        if self._down_since is not None:
+        if self._up_since is None or self._down_since is not None:
             self._recovered()
         return _verdict(reply)
 
@@ -267,6 +267,8 @@ class RedisStore:
     def _recovered(self) -> None:
         with self._state_lock:
             if self._down_since is None:
+                if self._up_since is None:
+                    self._up_since = time.time()  # the first answer: nothing to announce
                 return
             lasted = time.monotonic() - self._down_at
             self._down_since = None
@@ -285,6 +287,8 @@ class RedisStore:
         down_since = self._down_since
         if down_since is not None:
             return pegboard.Health(self.name, False, self._last_error, down_since)
+        if self._up_since is None:
+            return pegboard.Health(self.name, True, "not asked yet (no request so far)")
         detail = f"{redacted(self.url)}, {self.pool_size} connections at most"
         return pegboard.Health(self.name, True, detail, self._up_since)
 
