@@ -262,6 +262,22 @@ def test_sign_in_refused(site: pegboard.App, make_client: Any, user: str, passwo
     assert 'id="login"' in client.get("/account").text  # still anonymous
 
 
+def test_sign_in_is_rate_limited_before_any_password_is_checked(
+    site: pegboard.App, make_client: Any
+) -> None:
+    guesser = make_client(site)
+    assert [sign_in(guesser, "alice", f"guess {n}").status for n in range(5)] == [403] * 5
+    limited = sign_in(guesser)  # the right password, refused all the same: it is not looked at
+    assert limited.status == 429
+    assert limited.headers["Retry-After"] == "12"  # 5/minute: one more every 12 s
+    assert limited.headers["RateLimit"].startswith('"login 5/60s per ip";r=0;t=12, ')
+    for name, value in SECURITY_HEADERS.items():
+        assert limited.headers[name] == value  # the 429 is an error page like any other
+    assert 'id="login"' in guesser.get("/account").text  # still anonymous
+    # The limit is the guesser's address; another client signs in.
+    assert sign_in(make_client(site, remote_addr="192.0.2.20")).status == 303
+
+
 def test_sign_in_needs_the_forms_csrf_token(site: pegboard.App, make_client: Any) -> None:
     client = make_client(site)
     client.get("/account")
@@ -531,6 +547,25 @@ def test_api_method_not_allowed(site: pegboard.App, make_client: Any) -> None:
     assert result.json()["status"] == 405
 
 
+def test_api_is_rate_limited_per_client_address(site: pegboard.App, make_client: Any) -> None:
+    client = make_client(site)
+    answers = [client.get("/api/notes") for _ in range(40)]
+    statuses = [a.status for a in answers]
+    assert statuses[:20] == [200] * 20  # a burst of 20, then 10 a second
+    assert 429 in statuses
+    policy = '"api 20/2s per ip";q=20;w=2, "api 1000/3600s per ip";q=1000;w=3600'
+    assert answers[0].headers["RateLimit-Policy"] == policy
+    assert answers[0].headers["RateLimit"].startswith('"api 20/2s per ip";r=19;t=1, ')
+    refused = answers[statuses.index(429)]
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert refused.json()["status"] == 429
+    assert refused.json()["detail"] == "Too many requests: try again in 1 second."
+    assert refused.headers["Retry-After"] == "1"
+    assert refused.headers["RateLimit-Policy"] == policy
+    assert re.fullmatch(r"[0-9a-f]{32}", refused.headers["X-Request-Id"])
+    assert make_client(site, remote_addr="192.0.2.9").get("/api/notes").status == 200
+
+
 # -- the cached report -----------------------------------------------------------------
 
 
@@ -666,10 +701,12 @@ def test_redis_toml_moves_sessions_and_cache_to_redis(
     assert tools == {
         "sessions": {"storage_type": "redis", "url": "redis://127.0.0.1:6379/0"},
         "caching": {"backend": "redis"},
+        "ratelimit": {"storage": "redis"},
     }
     prefix = f"site-test-{secrets.token_hex(4)}:"
     tools["sessions"].update(url=redis_server.url, key_prefix=f"{prefix}session:")
     tools["caching"].update(url=redis_server.url, key_prefix=f"{prefix}cache:")
+    tools["ratelimit"].update(url=redis_server.url, key_prefix=f"{prefix}ratelimit:")
     # Two sites on one Redis stand for two worker processes.
     first, second = make_site(overlay), make_site(overlay)
 
@@ -680,11 +717,17 @@ def test_redis_toml_moves_sessions_and_cache_to_redis(
     assert "stored" in make_client(first).get("/report").headers["Cache-Status"]
     hit = make_client(second).get("/report")
     assert hit.headers["Cache-Status"].startswith("pegboard; hit")
+    # The API's rate limit is one count for both sites: each alone would let all 40
+    # through (20 each, its burst); together they refuse once 20 are spent.
+    api = [make_client(app).get("/api/notes").status for _ in range(20) for app in (first, second)]
+    assert api[:20] == [200] * 20
+    assert 429 in api
 
     store = redis.Redis.from_url(redis_server.url)
     try:
         assert store.keys(f"{prefix}session:*")
         assert store.keys(f"{prefix}cache:*")
+        assert store.keys(f"{prefix}ratelimit:*")
     finally:
         store.close()
 
