@@ -9,6 +9,11 @@ four), or UTF-8 with invalid bytes kept as lone surrogates (the oddest
 
 from __future__ import annotations
 
+import io
+import sys
+from collections.abc import Mapping
+from typing import Any
+
 
 def text(data: bytes) -> str:
     """One header value made from ``data``."""
@@ -33,3 +38,54 @@ def fields(data: bytes, count: int) -> list[str]:
 def number(data: bytes, limit: int) -> int:
     """A number from 0 to ``limit`` read from the first bytes of ``data`` (for sizes)."""
     return int.from_bytes(data[:4].ljust(4, b"\0"), "big") % (limit + 1)
+
+
+def wire_text(raw: bytes) -> str:
+    """Header text as a WSGI server hands it over: Latin-1 characters, never CR or LF."""
+    return raw.decode("latin-1").replace("\r", "").replace("\n", "")
+
+
+def status_of(
+    app: Any,
+    method: str = "GET",
+    path: str = "/",
+    headers: Mapping[str, str] | None = None,
+    body: bytes = b"",
+    query: str = "",
+) -> int:
+    """Call ``app`` with a fresh environ, read and close the body, return the status code."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": query,
+        "SERVER_NAME": "fuzz",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for name, value in (headers or {}).items():
+        key = name.upper().replace("-", "_")
+        environ[key if key == "CONTENT_TYPE" else f"HTTP_{key}"] = value
+    statuses: list[str] = []
+
+    def start_response(status: str, response_headers: Any, exc_info: Any = None) -> Any:
+        statuses.append(status)
+        return lambda data: None
+
+    result = app(environ, start_response)
+    try:
+        for _ in result:
+            pass
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return int(statuses[-1].split(" ", 1)[0])

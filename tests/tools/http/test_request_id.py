@@ -42,3 +42,13 @@ def test_a_forked_worker_never_hands_out_its_parents_ids(make_app, make_client):
     parent_ids = {client.get("/").headers["X-Request-Id"] for _ in range(300)}
     assert len(child_id) == 32
     assert child_id not in parent_ids
+
+
+def test_an_incoming_id_with_a_trailing_line_break_is_replaced_not_echoed(make_app, make_client):
+    app = make_app(
+        {"/": {"tools.request_id.on": True, "tools.request_id.trusted": ["127.0.0.0/8"]}}
+    )
+    app.route("/", lambda req, resp: "ok")
+    result = make_client(app).get("/", environ={"HTTP_X_REQUEST_ID": "abc\n"})
+    assert result.status == 200
+    assert result.headers["X-Request-Id"] != "abc\n" and "\n" not in result.headers["X-Request-Id"]

@@ -48,7 +48,7 @@ def _one(raw: Raw) -> str:
 
 def _to_int(raw: Raw) -> int:
     text = _one(raw).strip()
-    if not _INT.match(text):
+    if not _INT.fullmatch(text):
         raise _Invalid(f"expected an integer, got {text!r}")
     return int(text)
 

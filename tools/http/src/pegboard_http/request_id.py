@@ -95,7 +95,7 @@ def _assign(req: pegboard.Request, resp: pegboard.Response, settings: _Settings)
         incoming = (
             req.headers.get(settings.header) if trusted and req.remote.ip in trusted else None
         )
-        request_id = incoming if incoming and _VALID.match(incoming) else _fresh_id()
+        request_id = incoming if incoming and _VALID.fullmatch(incoming) else _fresh_id()
         environ[ENVIRON_KEY] = request_id
     req.state.request_id = request_id
     vars(req)["request_id"] = request_id  # the attribute older code reads

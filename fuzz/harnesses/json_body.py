@@ -12,10 +12,7 @@ The Content-Type is either ``application/json`` with a charset from a list of
 real, odd and hostile labels (``rot13``, ``zlib``, ``utf-7``...) or fuzzed
 text; the body is the rest of the input.
 
-    mkdir -p /tmp/corpus-json
-    uv run python fuzz/harness_json_body.py /tmp/corpus-json -max_total_time=300 -max_len=4096
-
-An empty corpus folder gets the seeds below first.
+    uv run python fuzz/run.py json_body --seconds 300
 
 Last long run (-max_total_time=240, from the seeds): 454,252 inputs in 241 s
 (about 1,900 a second on two shared cores, each input decoded twice and sent
@@ -27,12 +24,13 @@ from __future__ import annotations
 from typing import Any
 
 import atheris
-from _support import run, status_of, wire_text
+from fuzzlib import status_of, wire_text
 
-with atheris.instrument_imports(include=["pegboard_json", "pegboard.httputil"]):
-    import pegboard
-    import pegboard_json
-    from pegboard_json import decode, decode_body, decode_stdlib
+import pegboard
+import pegboard_json
+from pegboard_json import decode, decode_body, decode_stdlib
+
+INSTRUMENT = ["pegboard_json", "pegboard"]
 
 CHARSETS = [
     "utf-8",
@@ -102,7 +100,7 @@ def _app(processor: Any) -> pegboard.App:
 APPS = [_app(None), _app(_stdlib)]
 
 
-def test_one_input(data: bytes) -> None:
+def fuzz_one(data: bytes) -> None:
     fdp = atheris.FuzzedDataProvider(data)
     if fdp.ConsumeBool():
         label = fdp.PickValueInList(CHARSETS)
@@ -131,11 +129,3 @@ SEEDS = [
     b"\x01\x00" + b"9" * 5000,
     b"\x01\x00" + b"[" * 3000,
 ]
-
-
-def main() -> None:
-    run(test_one_input, SEEDS)
-
-
-if __name__ == "__main__":
-    main()

@@ -13,10 +13,7 @@ Three levels per input:
   deeper checks (realm, algorithm, qop, nonce, uri, nonce count, userhash,
   the response itself) are reached. The status is 200, 400 or 401.
 
-    mkdir -p /tmp/corpus-digest
-    uv run python fuzz/harness_auth_digest.py /tmp/corpus-digest -max_total_time=300
-
-An empty corpus folder gets the seeds below first.
+    uv run python fuzz/run.py auth_digest --seconds 300
 
 Last long run (-max_total_time=240, from the seeds): 526,287 inputs in 241 s
 (about 2,200 a second on two shared cores), 45 corpus entries reaching 200,
@@ -32,14 +29,15 @@ from typing import Any
 from urllib.request import parse_http_list, parse_keqv_list
 
 import atheris
-from _support import run, status_of, wire_text
+from fuzzlib import status_of, wire_text
 
-with atheris.instrument_imports(include=["pegboard_auth_digest", "pegboard.httputil"]):
-    import pegboard
-    import pegboard_auth_basic
-    import pegboard_auth_digest
-    from pegboard_auth_digest import MalformedHeader, parse_credentials
-    from pegboard_auth_digest.target import matches_request_target
+import pegboard
+import pegboard_auth_basic
+import pegboard_auth_digest
+from pegboard_auth_digest import MalformedHeader, parse_credentials
+from pegboard_auth_digest.target import matches_request_target
+
+INSTRUMENT = ["pegboard_auth_digest", "pegboard"]
 
 REALM = "fuzz"
 USERS = {"Mufasa": "Circle of Life", "J\u00f6rg": "\u00e9t\u00e9"}
@@ -182,7 +180,7 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def test_one_input(data: bytes) -> None:
+def fuzz_one(data: bytes) -> None:
     fdp = atheris.FuzzedDataProvider(data)
     mode = fdp.ConsumeIntInRange(0, 2)
     which = fdp.ConsumeIntInRange(0, len(APPS) - 1)
@@ -228,11 +226,3 @@ SEEDS = [
     b"\x00\x01username*=UTF-8''J%C3%B6rg, realm=fuzz",
     b'\x01\x00Digest username="a\\"b", realm="\xff"',
 ]
-
-
-def main() -> None:
-    run(test_one_input, SEEDS)
-
-
-if __name__ == "__main__":
-    main()

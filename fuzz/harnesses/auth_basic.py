@@ -9,10 +9,7 @@ Two levels per input:
   header as fuzzed text, or ``Basic`` + base64 of fuzzed bytes (so the
   decoded part is reached): the status is 200, 400 or 401.
 
-    mkdir -p /tmp/corpus-basic
-    uv run python fuzz/harness_auth_basic.py /tmp/corpus-basic -max_total_time=300
-
-An empty corpus folder gets the seeds below first.
+    uv run python fuzz/run.py auth_basic --seconds 300
 
 Last long run (-max_total_time=240, from the seeds): 878,052 inputs in 241 s
 (about 3,600 a second on two shared cores), 24 corpus entries, nothing found.
@@ -24,13 +21,14 @@ import base64
 from typing import Any
 
 import atheris
-from _support import run, status_of, wire_text
+from fuzzlib import status_of, wire_text
 
-with atheris.instrument_imports(include=["pegboard_auth_basic", "pegboard.httputil"]):
-    import pegboard
-    import pegboard_auth_basic
-    import pegboard_auth_digest
-    from pegboard_auth_basic.credentials import MalformedCredentials, parse_basic_token
+import pegboard
+import pegboard_auth_basic
+import pegboard_auth_digest
+from pegboard_auth_basic.credentials import MalformedCredentials, parse_basic_token
+
+INSTRUMENT = ["pegboard_auth_basic", "pegboard"]
 
 CHARSETS = ["utf-8", "iso8859-1", "utf-16", "shift_jis", "cp1252", "utf-32-be"]
 USERS = {"alice": "wonderland", "J\u00f6rg": "\u00e9t\u00e9", "\u6771": "\u4eac"}
@@ -70,7 +68,7 @@ APPS = [
 ]
 
 
-def test_one_input(data: bytes) -> None:
+def fuzz_one(data: bytes) -> None:
     fdp = atheris.FuzzedDataProvider(data)
     mode = fdp.ConsumeIntInRange(0, 2)
     scheme = fdp.PickValueInList(SCHEMES)
@@ -104,11 +102,3 @@ SEEDS = [
     b"\x02\x00\x00Basic \x00\x80\xff",
     b"\x00\x04\x03\x93\x8c:\x8b\x9e",
 ]
-
-
-def main() -> None:
-    run(test_one_input, SEEDS)
-
-
-if __name__ == "__main__":
-    main()
