@@ -13,17 +13,25 @@ import stat
 import time
 import unicodedata
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 from urllib.parse import quote
 
-from pegboard import HTTPError, NotFound
+from pegboard import HTTPError, NotFound, Request, Response
+from pegboard.httputil import (
+    NOT_MODIFIED,
+    PRECONDITION_FAILED,
+    format_content_range,
+    format_unsatisfied_range,
+    if_range_matches,
+    parse_range,
+)
 
 from .mediatypes import MediaTypes
 from .negotiation import CODINGS, ranked_codings, worth_compressing
-from .ranges import parse_range, plan_multipart
+from .ranges import plan_multipart
 from .safepath import inside
 from .streams import CHUNK_SIZE, FileChunks, Readable, file_stream, open_regular
-from .validators import evaluate_preconditions, file_etag, http_date, if_range_allows
+from .validators import evaluate, file_etag, http_date
 
 __all__ = ["ServeSettings", "content_disposition", "send_file", "send_fileobj"]
 
@@ -52,10 +60,16 @@ _UNSAFE_FALLBACK = re.compile(r'[^\x20-\x7e]|["\\%]')
 
 @dataclass(frozen=True, slots=True)
 class ServeSettings:
-    """How files are answered; built once per configured tool, shared by its requests."""
+    """How files are answered: derived from a tool's options once, in ``attach``.
+
+    It holds what saves work per request (the extension table with charsets
+    appended, the compiled immutable pattern, the ``max-age`` header value)
+    and is what ``serve_file`` uses too, with the defaults.
+    """
 
     media_types: MediaTypes = field(default_factory=MediaTypes)
-    max_age: int | None = None
+    #: the Cache-Control value for names the immutable pattern does not find
+    max_age_header: str | None = None
     immutable: re.Pattern[str] | None = None
     precompressed: bool = False
     follow_symlinks: bool = False
@@ -65,9 +79,7 @@ class ServeSettings:
     def cache_control(self, name: str) -> str | None:
         if self.immutable is not None and self.immutable.search(name):
             return IMMUTABLE
-        if self.max_age is not None:
-            return f"max-age={self.max_age}"
-        return None
+        return self.max_age_header
 
 
 DEFAULT_SETTINGS = ServeSettings()
@@ -126,7 +138,7 @@ def _sibling(
     return None, path
 
 
-def _not_modified(resp: Any) -> None:
+def _not_modified(resp: Response) -> None:
     resp.status = 304
     headers = resp.headers
     for name in _NOT_ON_304:
@@ -140,8 +152,8 @@ def _close(file: Readable | None) -> None:
 
 
 def send_file(
-    req: Any,
-    resp: Any,
+    req: Request,
+    resp: Response,
     path: str,
     settings: ServeSettings = DEFAULT_SETTINGS,
     *,
@@ -214,8 +226,8 @@ def send_file(
 
 
 def send_fileobj(
-    req: Any,
-    resp: Any,
+    req: Request,
+    resp: Response,
     fileobj: IO[bytes],
     *,
     content_type: str,
@@ -286,8 +298,8 @@ def _describe(fileobj: IO[bytes]) -> tuple[int | None, int, str | None, int | No
 
 
 def _respond(
-    req: Any,
-    resp: Any,
+    req: Request,
+    resp: Response,
     file: Readable | None,
     *,
     size: int,
@@ -305,11 +317,11 @@ def _respond(
         headers["ETag"] = etag
     if cache_control is not None:
         headers["Cache-Control"] = cache_control
-    outcome = evaluate_preconditions(env, req.method, etag, mtime)
-    if outcome == 412:
+    outcome = evaluate(env, req.method, etag, mtime)
+    if outcome == PRECONDITION_FAILED:
         _close(file)
         raise HTTPError(412, "A precondition of the request does not hold.")
-    if outcome == 304:
+    if outcome == NOT_MODIFIED:
         _close(file)
         _not_modified(resp)
         return
@@ -325,14 +337,17 @@ def _respond(
         resp.set_body(None)
         return
     ranges = None
-    if "HTTP_RANGE" in env and if_range_allows(env.get("HTTP_IF_RANGE"), etag, mtime):
-        ranges = parse_range(env["HTTP_RANGE"], size)
+    range_header = env.get("HTTP_RANGE")
+    if range_header is not None:
+        if_range = env.get("HTTP_IF_RANGE")
+        if if_range is None or if_range_matches(if_range, etag, mtime):
+            ranges = parse_range(range_header, size)
     if ranges == []:
         file.close()
         raise HTTPError(
             416,
             f"None of the requested ranges lies within the {size} bytes of this file.",
-            headers={"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes"},
+            headers={"Content-Range": format_unsatisfied_range(size), "Accept-Ranges": "bytes"},
         )
     if ranges is None:
         headers["Content-Length"] = str(size)
@@ -347,7 +362,7 @@ def _respond(
     resp.status = 206
     if len(ranges) == 1:
         first, last = ranges[0]
-        headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+        headers["Content-Range"] = format_content_range(first, last, size)
         headers["Content-Length"] = str(last - first + 1)
         resp.stream = FileChunks(file, ranges)
         return
