@@ -41,6 +41,17 @@ def coding_of(req: Request) -> str | None:
     return found
 
 
+def _declared_below(length: str | None, limit: int) -> bool:
+    """Whether a stream's declared Content-Length is a number below ``limit``.
+
+    Anything else (absent, Unicode digits, more digits than int() takes) is
+    no reason to leave the stream uncompressed.
+    """
+    if length is None or not length.isascii() or not length.isdigit() or len(length) > 18:
+        return False
+    return int(length) < limit
+
+
 def _no_transform(value: str | None) -> bool:
     return value is not None and parse_cache_control(value).no_transform
 
@@ -127,8 +138,7 @@ class ResponseCompression:
             return
         coding = self.codings[name]
         if resp.stream is not None:
-            declared = headers.get("Content-Length")
-            if declared is not None and declared.isdigit() and int(declared) < self.min_size:
+            if _declared_below(headers.get("Content-Length"), self.min_size):
                 return
             resp.stream = CompressedStream(resp.stream, coding.stream())
             headers.pop("Content-Length")
