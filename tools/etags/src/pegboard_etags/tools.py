@@ -102,12 +102,12 @@ def validate_etags(req: Request, resp: Response, *, autotags: bool = False) -> N
     checked before its handler runs, through a ``validator``.
     """
     if autotags:
-        _tag_body(req, resp)
+        autotag_and_validate(req, resp)
     else:
-        _validate(req, resp)
+        validate_conditions(req, resp)
 
 
-def _tag_body(req: Request, resp: Response) -> None:
+def autotag_and_validate(req: Request, resp: Response) -> None:
     """The finalize hook with ``autotags``: tag the body, then validate."""
     if resp.status == 200 and resp.stream is None and "ETag" not in resp.headers:
         # The tag is built here from hex digits: nothing to check in it.
@@ -116,7 +116,7 @@ def _tag_body(req: Request, resp: Response) -> None:
         _apply(req, resp, tags=True, dates="last_modified" in req.plan.tools)
 
 
-def _validate(req: Request, resp: Response) -> None:
+def validate_conditions(req: Request, resp: Response) -> None:
     """The finalize hook without ``autotags``."""
     if has_conditions(req.environ):  # PERF: most requests carry no condition
         _apply(req, resp, tags=True, dates="last_modified" in req.plan.tools)
@@ -181,7 +181,11 @@ class EtagsTool(pegboard.Tool[EtagsOptions]):
                 "before_handler", check_validator, PRECHECK_PRIORITY, args=(options.validator,)
             )
         # PERF: one plain function per case, stored in the plan as it is (no bound options).
-        plan.add("before_finalize", _tag_body if options.autotags else _validate, self.priority)
+        plan.add(
+            "before_finalize",
+            autotag_and_validate if options.autotags else validate_conditions,
+            self.priority,
+        )
 
 
 class LastModifiedTool(pegboard.Tool[LastModifiedOptions]):
