@@ -14,18 +14,13 @@ from .options import StaticDirOptions, compiled, resolve_path, serve_settings
 from .responder import ServeSettings, send_file
 from .safepath import request_segments, resolve_inside
 
-__all__ = ["PRIORITY", "SERVE_DOES", "StaticDir", "answer_other_method"]
+__all__ = ["PRIORITY", "StaticDir", "answer_other_method"]
 
 #: before_handler priority of both static tools: after auth (1), sessions (10)
 #: and a cache lookup (20), before json_in (30, attached later) and accept (40).
 PRIORITY = 30
 _ALLOW = "GET, HEAD, OPTIONS"
 _DIR_KEY = "tools.staticdir.dir"
-#: What both static tools do at their hook, for the generated ordering table.
-SERVE_DOES = (
-    "answers instead of the handler: 200/206 with a file (a precompressed sibling when the "
-    "client accepts it), 304/412/416, an index or a listing; 405 for other methods"
-)
 
 
 def answer_other_method(req: Request, resp: Response) -> None:
@@ -197,7 +192,15 @@ class StaticDir(Tool[StaticDirOptions]):
     ``<dir>/css/site.css``. Nothing outside ``dir`` is ever served.
     """
 
-    hooks = (HookDoc("before_handler", PRIORITY, does=SERVE_DOES),)
+    hooks = (
+        HookDoc(
+            "before_handler",
+            PRIORITY,
+            does="answers instead of the handler with a file below `dir` (200/206, a "
+            "precompressed sibling when the client accepts it; 304/412/416), an index or a "
+            "listing; 405 for other methods",
+        ),
+    )
 
     def __init__(self) -> None:
         super().__init__("staticdir", point="before_handler", priority=PRIORITY)

@@ -10,7 +10,7 @@ from pegboard import HookDoc, PlanBuilder, Request, Response, Tool
 
 from .options import StaticFileOptions, compiled, resolve_path, serve_settings
 from .responder import ServeSettings, send_file
-from .staticdir import PRIORITY, SERVE_DOES, answer_other_method
+from .staticdir import PRIORITY, answer_other_method
 
 __all__ = ["StaticFile"]
 
@@ -51,7 +51,14 @@ class _FileServer:
 class StaticFile(Tool[StaticFileOptions]):
     """Serve the file ``filename`` for the path where the tool is on (``/favicon.ico``)."""
 
-    hooks = (HookDoc("before_handler", PRIORITY, does=SERVE_DOES),)
+    hooks = (
+        HookDoc(
+            "before_handler",
+            PRIORITY,
+            does="answers instead of the handler with the configured file (200/206, "
+            "304/412/416); 405 for other methods; a missing file is left to the handler",
+        ),
+    )
 
     def __init__(self) -> None:
         super().__init__("staticfile", point="before_handler", priority=PRIORITY)
