@@ -15,6 +15,8 @@ from pegboard.httputil import ranked_encodings
 __all__ = ["Negotiator"]
 
 _CACHE_SIZE = 256
+#: Longer values are answered but not kept: a cache a client fills must stay small in bytes too.
+_CACHED_LENGTH = 256
 
 
 class Negotiator:
@@ -25,7 +27,7 @@ class Negotiator:
 
     PERF: clients send a handful of distinct header values, so answers are
     kept in a small dict, one lookup per request; it is emptied when it grows
-    past its bound.
+    past its bound, and values longer than any browser sends are not kept.
     """
 
     __slots__ = ("_cache", "offered")
@@ -47,7 +49,8 @@ class Negotiator:
             pass
         ranked = ranked_encodings(accept_encoding, self.offered, strict=False)
         chosen = ranked[0] if ranked else None
-        if len(cache) >= _CACHE_SIZE:
-            cache.clear()
-        cache[accept_encoding] = chosen
+        if len(accept_encoding) <= _CACHED_LENGTH:
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            cache[accept_encoding] = chosen
         return chosen

@@ -33,7 +33,6 @@ def worth_compressing(name: str) -> bool:
     return dot < 0 or name[dot + 1 :].lower() not in NEVER_COMPRESSED
 
 
-@functools.lru_cache(maxsize=256)
 def ranked_codings(accept_encoding: str | None) -> tuple[str, ...]:
     """The codings of ``CODINGS`` this client takes over no coding at all, best first.
 
@@ -42,7 +41,19 @@ def ranked_codings(accept_encoding: str | None) -> tuple[str, ...]:
     covered by ``*``), is left out. A malformed member is skipped.
 
     PERF: browsers send a handful of distinct values; one cached lookup.
+    Values longer than any browser sends are answered but not kept, so the
+    cache stays small in bytes whatever clients send.
     """
     if not accept_encoding:
         return ()
+    if len(accept_encoding) > _CACHED_LENGTH:
+        return ranked_encodings(accept_encoding, _OFFERS, strict=False)
+    return _ranked(accept_encoding)
+
+
+_CACHED_LENGTH = 256
+
+
+@functools.lru_cache(maxsize=256)
+def _ranked(accept_encoding: str) -> tuple[str, ...]:
     return ranked_encodings(accept_encoding, _OFFERS, strict=False)
