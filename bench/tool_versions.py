@@ -6,8 +6,15 @@ every other package are this checkout's in both). Each round starts one
 child process per version, in turn, and each child replays every scenario
 three times, interleaved; each version keeps its best run per scenario, as ``replay.best_of``
 does, because the machine is shared and noise only ever slows a round down.
+Times are the process's CPU time, so that waiting for a busy core is not
+counted.
 
     uv run python bench/tool_versions.py --baseline main [--rounds 7] [--requests 1000]
+    uv run python bench/tool_versions.py --baseline main --instructions --requests 300
+
+``--instructions`` counts the instructions each request executes with
+valgrind's callgrind instead of timing it: the count does not move with the
+load of the machine, so a small change shows; it takes about half an hour.
 
 Scenarios (microseconds per request):
 
@@ -27,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -139,9 +147,59 @@ def child(site: Path, requests: int) -> None:
     figures = {name: float("inf") for name in made}
     for _ in range(_INNER):  # interleaved inside the child too; the best run counts
         for name, (app, environ, _check) in made.items():
-            micros = replay.replay(app, environ, requests) / requests * 1e6
+            micros = _cpu_seconds(app, environ, requests) / requests * 1e6
             figures[name] = min(figures[name], micros)
     print(json.dumps(figures))
+
+
+def _cpu_seconds(app: Any, environ: dict[str, Any], requests: int) -> float:
+    """CPU time of ``requests`` replays (as ``replay.replay`` does them).
+
+    Process CPU time rather than wall time: on a shared machine a process
+    waiting for a core is not charged for the wait.
+    """
+    import time
+
+    sys.path.insert(0, str(HERE))
+    import replay
+
+    start = time.process_time()
+    replay.replay(app, environ, requests)
+    return time.process_time() - start
+
+
+def child_one(site: Path, scenario: str, requests: int) -> None:
+    """Build every scenario, then replay ``scenario`` ``requests`` times (under callgrind)."""
+    sys.path.insert(0, str(HERE))
+    import replay
+
+    app, environ, check = _scenarios(site)[scenario]
+    check(replay.call(app, environ))
+    replay.replay(app, environ, requests)
+
+
+def _instructions(site: Path, scenario: str, requests: int, pythonpath: str | None) -> int:
+    """Instructions callgrind counts for a child replaying ``scenario`` ``requests`` times."""
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath + os.pathsep + env.get("PYTHONPATH", "")
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--callgrind-out-file=/dev/null",
+        sys.executable,
+        __file__,
+        "--child-one",
+        str(site),
+        scenario,
+        "--requests",
+        str(requests),
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
+    found = re.search(r"Collected : ([0-9]+)", done.stderr)
+    if done.returncode or found is None:
+        raise SystemExit(f"a callgrind child failed:\n{done.stderr[-2000:]}")
+    return int(found.group(1))
 
 
 def _extract(revision: str, into: Path) -> Path:
@@ -178,10 +236,20 @@ def main() -> None:
     parser.add_argument("--baseline", default="main", help="git revision to compare against")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=1000, help="per scenario and run")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions per request with valgrind (callgrind) instead of timing: "
+        "exact and unaffected by other load, but slow (minutes per scenario)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child-one", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(Path(args.child), args.requests)
+        return
+    if args.child_one:
+        child_one(Path(args.child_one[0]), args.child_one[1], args.requests)
         return
     with tempfile.TemporaryDirectory() as tmp:
         base = _extract(args.baseline, Path(tmp) / "baseline")
@@ -189,6 +257,9 @@ def main() -> None:
         site.mkdir()
         _make_site(site)
         baseline_path = os.pathsep.join(str(base / "tools" / p / "src") for p in PACKAGES)
+        if args.instructions:
+            _count_instructions(args, site, baseline_path)
+            return
         best: dict[str, dict[str, float]] = {"baseline": {}, "this checkout": {}}
         versions: list[tuple[str, str | None]] = [
             ("baseline", baseline_path),
@@ -207,6 +278,24 @@ def main() -> None:
     for name in SCENARIOS:
         before, after = best["baseline"][name], best["this checkout"][name]
         print(f"{name:<20}{before:>14.1f}{after:>16.1f}{(after / before - 1) * 100:>+9.1f}%")
+
+
+def _count_instructions(args: argparse.Namespace, site: Path, baseline_path: str) -> None:
+    """Instructions per request: (count for N + R requests - count for N) / R, per version."""
+    few, requests = 50, args.requests
+    print(
+        f"static, gzip, etags: {args.baseline} vs this checkout; instructions per request "
+        f"(callgrind, {requests} requests counted beyond a run of {few})"
+    )
+    print(f"{'scenario':<20}{args.baseline[:12]:>14}{'this checkout':>16}{'change':>10}")
+    for name in SCENARIOS:
+        counts = []
+        for path in (baseline_path, None):
+            low = _instructions(site, name, few, path)
+            high = _instructions(site, name, few + requests, path)
+            counts.append((high - low) / requests)
+        before, after = counts
+        print(f"{name:<20}{before:>14,.0f}{after:>16,.0f}{(after / before - 1) * 100:>+9.1f}%")
 
 
 if __name__ == "__main__":

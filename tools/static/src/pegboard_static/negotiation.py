@@ -7,8 +7,6 @@ not worth looking for siblings of.
 
 from __future__ import annotations
 
-import functools
-
 from pegboard.httputil import ranked_encodings
 
 __all__ = ["CODINGS", "NEVER_COMPRESSED", "ranked_codings", "worth_compressing"]
@@ -40,20 +38,22 @@ def ranked_codings(accept_encoding: str | None) -> tuple[str, ...]:
     ``CODINGS`` order; a coding with q=0, or below ``identity`` (named, or
     covered by ``*``), is left out. A malformed member is skipped.
 
-    PERF: browsers send a handful of distinct values; one cached lookup.
-    Values longer than any browser sends are answered but not kept, so the
-    cache stays small in bytes whatever clients send.
+    PERF: browsers send a handful of distinct values, so answers are kept in
+    a small dict, one lookup per request; it is emptied when it grows past
+    its bound, and values longer than any browser sends are not kept.
     """
     if not accept_encoding:
         return ()
-    if len(accept_encoding) > _CACHED_LENGTH:
-        return ranked_encodings(accept_encoding, _OFFERS, strict=False)
-    return _ranked(accept_encoding)
+    found = _CACHE.get(accept_encoding)
+    if found is None:
+        found = ranked_encodings(accept_encoding, _OFFERS, strict=False)
+        if len(accept_encoding) <= _CACHED_LENGTH:
+            if len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.clear()
+            _CACHE[accept_encoding] = found
+    return found
 
 
+_CACHE: dict[str, tuple[str, ...]] = {}
+_CACHE_SIZE = 256
 _CACHED_LENGTH = 256
-
-
-@functools.lru_cache(maxsize=256)
-def _ranked(accept_encoding: str) -> tuple[str, ...]:
-    return ranked_encodings(accept_encoding, _OFFERS, strict=False)
