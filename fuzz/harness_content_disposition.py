@@ -5,6 +5,10 @@ the ASCII stand-in in ``filename`` is a quoted-string without escapes; when
 ``filename*`` is there, it decodes back to the name exactly (RFC 8187).
 
     uv run python fuzz/harness_content_disposition.py -max_total_time=60
+
+Long run (libFuzzer through atheris 3.0, Python 3.11, on a 2-core machine
+shared with other jobs): 1,862,227 executions (two runs of 4-5 minutes), no
+failure.
 """
 
 from __future__ import annotations

@@ -7,6 +7,11 @@ Content-Range names, with a Content-Length to match; a 416 names the size;
 a 304 has no body and carries an ETag; a stale sibling is never sent.
 
     uv run python fuzz/harness_static_headers.py -max_total_time=60
+
+Long run (libFuzzer through atheris 3.0, Python 3.11, on a 2-core machine
+shared with other jobs): 47,652 executions (two runs of 4-5 minutes, inputs
+up to 12,000 bytes; slow because most inputs carry numbers thousands of
+digits long), no failure.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ without its slash), 304, 400, 404 or 405; no body holds the marker placed
 outside the root, in a dotfile or behind a symlink that leads out.
 
     uv run python fuzz/harness_static_paths.py -max_total_time=60
+
+Long run (libFuzzer through atheris 3.0, Python 3.11, on a 2-core machine
+shared with other jobs): 1,423,508 executions (two runs of 4-5 minutes), no
+failure.
 """
 
 from __future__ import annotations
