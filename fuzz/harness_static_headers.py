@@ -10,8 +10,7 @@ a 304 has no body and carries an ETag; a stale sibling is never sent.
 
 Long run (libFuzzer through atheris 3.0, Python 3.11, on a 2-core machine
 shared with other jobs): 47,652 executions (two runs of 4-5 minutes, inputs
-up to 12,000 bytes; slow because most inputs carry numbers thousands of
-digits long), no failure.
+up to 12,000 bytes, 80-110 a second), no failure.
 """
 
 from __future__ import annotations
