@@ -19,13 +19,17 @@ def add_suffix(etag: str, coding: str) -> str:
     """The strong tag ``etag`` with ``-coding`` appended; weak tags are returned as they are.
 
     A weak tag already says "semantically equivalent", which a compressed
-    body is, so it is shared by every coding. A value that is not an
-    entity-tag is returned as it is too.
+    body is, so it is shared by every coding. A value that does not end in
+    quotes is returned as it is too.
     """
-    tag = parse_entity_tag(etag)
-    if tag is None or tag.weak:
-        return etag
-    return f'"{tag.opaque}-{coding}"'
+    # PERF: this runs on every compressed response, and a tag made from the body
+    # (autotags) is new whenever the body is: httputil's parse_entity_tag would
+    # miss its cache each time (a microsecond) and push out the tags clients
+    # send. The header value was checked when it was set; the shape of a strong
+    # tag, a quote at each end, is all that decides here.
+    if len(etag) < 2 or etag[0] != '"' or etag[-1] != '"':
+        return etag  # weak (W/"..."), or not an entity-tag
+    return f'{etag[:-1]}-{coding}"'
 
 
 def identity_opaque(etag: str) -> str | None:
