@@ -348,3 +348,27 @@ def test_an_http_error_may_bring_its_own_page_that_config_overrides(
     client = make_client(app)
     assert client.get("/").text == "own page: 403 Forbidden: no"
     assert client.get("/conf").text == "configured 403 Forbidden"
+
+
+@pytest.mark.parametrize(
+    ("target", "location"),
+    [
+        ("/next?q=a b", "http://localhost/next?q=a%20b"),
+        ("/caf\u00e9", "http://localhost/caf%C3%A9"),
+        # urljoin drops tabs and line breaks (WHATWG); what is left is encoded
+        ("/x?n=\x00\r\nSet-Cookie: a=1", "http://localhost/x?n=%00Set-Cookie:%20a=1"),
+        ("/kept%20escape?a=1&b=2#top", "http://localhost/kept%20escape?a=1&b=2#top"),
+    ],
+)
+def test_a_redirect_target_is_percent_encoded_where_a_location_cannot_hold_it(
+    make_app, make_client, target, location
+):
+    app = make_app()
+
+    @app.route("/go")
+    def go(req, resp):
+        raise pegboard.HTTPRedirect(target)
+
+    result = make_client(app).get("/go")
+    assert result.status == 303
+    assert result.headers["Location"] == location

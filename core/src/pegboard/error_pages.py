@@ -7,7 +7,7 @@ import json
 import string
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from ._version import __version__
 from .errors import HTTPError, HTTPRedirect, reason, status_line
@@ -136,13 +136,18 @@ def apply_http_error(req: Request, resp: Response, exc: HTTPError) -> None:
         resp.headers.add(name, value)  # several WWW-Authenticate challenges stay separate
 
 
+#: What a Location keeps as it is: RFC 3986's reserved and unreserved characters and '%'
+#: (so an escape stays one); spaces, controls and non-ASCII text are percent-encoded.
+_URL_SAFE = ":/?#[]@!$&'()*+,;=-._~%"
+
+
 def apply_redirect(req: Request, resp: Response, exc: HTTPRedirect) -> None:
     """Make the redirect the response, with absolute ``Location`` and a small body."""
     req.error = exc
     for name in _REPRESENTATION:
         resp.headers.pop(name)
     base = req.url
-    urls = [urljoin(base, url) for url in exc.urls]
+    urls = [quote(urljoin(base, url), safe=_URL_SAFE) for url in exc.urls]
     resp.status = exc.status
     if exc.status == 304:
         resp.set_body(None)

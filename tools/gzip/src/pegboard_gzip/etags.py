@@ -28,7 +28,10 @@ def add_suffix(etag: str, coding: str) -> str:
     # send. The header value was checked when it was set; the shape of a strong
     # tag, a quote at each end, is all that decides here.
     if len(etag) < 2 or etag[0] != '"' or etag[-1] != '"':
-        return etag  # weak (W/"..."), or not an entity-tag
+        stripped = etag.strip(" \t")  # a handler's tag with spaces around it: still strong
+        if stripped == etag or len(stripped) < 2 or stripped[0] != '"' or stripped[-1] != '"':
+            return etag  # weak (W/"..."), or not an entity-tag
+        etag = stripped
     return f'{etag[:-1]}-{coding}"'
 
 

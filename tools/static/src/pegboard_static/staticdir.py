@@ -21,6 +21,8 @@ __all__ = ["PRIORITY", "StaticDir", "answer_other_method"]
 PRIORITY = 30
 _ALLOW = "GET, HEAD, OPTIONS"
 _DIR_KEY = "tools.staticdir.dir"
+#: What a query keeps as it is in a redirect (RFC 3986 query characters, and '%').
+_QUERY_SAFE = "!$&'()*+,;=:@/?%-._~"
 
 
 def answer_other_method(req: Request, resp: Response) -> None:
@@ -164,7 +166,8 @@ class _DirServer:
             # Relative links in the page must resolve inside the folder.
             target = quote(path.rsplit("/", 1)[1]) + "/"
             if req.query_string:
-                target += "?" + req.query_string
+                # as sent, but what no Location may hold (controls, spaces) percent-encoded
+                target += "?" + quote(req.query_string, safe=_QUERY_SAFE)
             raise HTTPRedirect(target, 301)
         if index is not None:
             send_file(req, resp, index[0], self._settings, st=index[1])

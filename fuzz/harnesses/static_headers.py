@@ -6,7 +6,7 @@ Content-Encoding, which the client must accept); a 206 is exactly the bytes
 Content-Range names, with a Content-Length to match; a 416 names the size;
 a 304 has no body and carries an ETag; a stale sibling is never sent.
 
-    uv run python fuzz/harness_static_headers.py -max_total_time=60
+    uv run python fuzz/run.py static_headers --seconds 60
 
 Long run (libFuzzer through atheris 3.0, Python 3.11, on a 2-core machine
 shared with other jobs): 47,652 executions (two runs of 4-5 minutes, inputs
@@ -18,11 +18,13 @@ from __future__ import annotations
 import gzip
 import re
 
-import fuzz_input
+import fuzzlib
 
 import pegboard
 import pegboard_static
 from pegboard import httputil
+
+INSTRUMENT = ["pegboard_static", "pegboard"]
 
 SEEDS = [
     b"bytes=0-9\n\n\n\n\n\ngzip",
@@ -32,7 +34,7 @@ SEEDS = [
     b"\x01bytes=0-" + b"9" * 5000,  # past Python's int-string limit (issue 14)
     b"\x02bytes=" + b"9" * 5000 + b"-\n" + b"9" * 5000,
 ]
-PUBLIC = fuzz_input.make_site()
+PUBLIC = fuzzlib.make_site()
 FILES = {"/static/a.txt": PUBLIC / "a.txt", "/static/site.css": PUBLIC / "site.css"}
 PATHS = [*FILES, "/file"]
 CONTENT_RANGE = re.compile(r"bytes ([0-9]+)-([0-9]+)/([0-9]+)").fullmatch
@@ -61,14 +63,14 @@ HEADERS = (
 )
 
 
-def test_one_input(data: bytes) -> None:
+def fuzz_one(data: bytes) -> None:
     if not data:
         return
     path = PATHS[data[0] % len(PATHS)]
     method = "HEAD" if data[0] & 0x80 else "GET"
-    given = dict(zip(HEADERS, fuzz_input.values(data[1:], len(HEADERS)), strict=True))
+    given = dict(zip(HEADERS, fuzzlib.values(data[1:], len(HEADERS)), strict=True))
     sent = {name: value for name, value in given.items() if value}
-    status, headers, body = fuzz_input.call(app, fuzz_input.environ(path, method, **sent))
+    status, headers, body = fuzzlib.call(app, fuzzlib.environ(path, method, **sent))
     assert status in (200, 206, 304, 412, 416), status
     source = FILES.get(path, PUBLIC / "site.css").read_bytes()
     coding = headers.get("content-encoding")
@@ -96,8 +98,4 @@ def test_one_input(data: bytes) -> None:
         assert headers["content-range"] == f"bytes */{len(source)}"
     if status == 304:
         assert headers.get("etag")
-    assert fuzz_input.SECRET not in body
-
-
-if __name__ == "__main__":
-    fuzz_input.fuzz(test_one_input)
+    assert fuzzlib.SECRET not in body

@@ -5,7 +5,7 @@ bytes as Latin-1 characters). Invariants: the answer is 200, 301 (a folder
 without its slash), 304, 400, 404 or 405; no body holds the marker placed
 outside the root, in a dotfile or behind a symlink that leads out.
 
-    uv run python fuzz/harness_static_paths.py -max_total_time=60
+    uv run python fuzz/run.py static_paths --seconds 60
 
 Long run (libFuzzer through atheris 3.0, Python 3.11, on a 2-core machine
 shared with other jobs): 1,423,508 executions (two runs of 4-5 minutes), no
@@ -14,10 +14,12 @@ failure.
 
 from __future__ import annotations
 
-import fuzz_input
+import fuzzlib
 
 import pegboard
 import pegboard_static
+
+INSTRUMENT = ["pegboard_static", "pegboard"]
 
 SEEDS = [
     b"a.txt",
@@ -31,7 +33,7 @@ SEEDS = [
     b"\xc0\xae\xc0\xae/secret.txt",
     b"sub\nx=\xff\x00",
 ]
-PUBLIC = fuzz_input.make_site()
+PUBLIC = fuzzlib.make_site()
 app = pegboard.App(
     {
         "/static": {
@@ -47,13 +49,9 @@ app = pegboard.App(
 app.start()
 
 
-def test_one_input(data: bytes) -> None:
-    path, query = fuzz_input.values(data, 2)
-    env = fuzz_input.environ("/static/" + path, QUERY_STRING=query)
-    status, _headers, body = fuzz_input.call(app, env)
+def fuzz_one(data: bytes) -> None:
+    path, query = fuzzlib.values(data, 2)
+    env = fuzzlib.environ("/static/" + path, QUERY_STRING=query)
+    status, _headers, body = fuzzlib.call(app, env)
     assert status in (200, 301, 304, 400, 404, 405), status
-    assert fuzz_input.SECRET not in body
-
-
-if __name__ == "__main__":
-    fuzz_input.fuzz(test_one_input)
+    assert fuzzlib.SECRET not in body

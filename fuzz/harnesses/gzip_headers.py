@@ -8,7 +8,7 @@ no body, and an ETag where its 200 has one; every 200 and 304 says
 ``Vary: Accept-Encoding`` (a 412 is an error page raised before gzip's
 hook, always sent as it is).
 
-    uv run python fuzz/harness_gzip_headers.py -max_total_time=60
+    uv run python fuzz/run.py gzip_headers --seconds 60
 
 Long run (libFuzzer through atheris 3.0, Python 3.11, on a 2-core machine
 shared with other jobs): 418,258 executions (one run of 4 minutes), no
@@ -17,12 +17,14 @@ failure.
 
 from __future__ import annotations
 
-import fuzz_input
+import fuzzlib
 
 import pegboard
 import pegboard_etags
 import pegboard_gzip
 from pegboard import httputil
+
+INSTRUMENT = ["pegboard_gzip", "pegboard"]
 
 SEEDS = [
     b'gzip, br;q=0.5\n"abc-gzip"\n\n\n\n"abc"\nSun, 06 Nov 1994 08:49:37 GMT',
@@ -68,16 +70,16 @@ app.route("/auto", page)
 app.start()
 
 
-def test_one_input(data: bytes) -> None:
+def fuzz_one(data: bytes) -> None:
     if not data:
         return
     path = "/auto" if data[0] & 1 else "/"
-    given = dict(zip(HEADERS, fuzz_input.values(data[1:], len(HEADERS)), strict=True))
+    given = dict(zip(HEADERS, fuzzlib.values(data[1:], len(HEADERS)), strict=True))
     sent = {name: value for name, value in given.items() if value}
     for name in ("etag", "last_modified"):
         if name in sent:
             sent[f"x_{name}"] = sent.pop(name)
-    status, headers, body = fuzz_input.call(app, fuzz_input.environ(path, **sent))
+    status, headers, body = fuzzlib.call(app, fuzzlib.environ(path, **sent))
     assert status in (200, 304, 412), status
     if status == 412:
         return  # an error page, raised before gzip's hook: never compressed, so no Vary
@@ -96,8 +98,4 @@ def test_one_input(data: bytes) -> None:
         tag = httputil.parse_entity_tag(headers.get("etag", ""))
         if tag is not None and not tag.weak:
             assert tag.opaque.endswith(f"-{coding}"), (tag, coding)
-    assert fuzz_input.decode(coding, body) == BODY
-
-
-if __name__ == "__main__":
-    fuzz_input.fuzz(test_one_input)
+    assert fuzzlib.decode(coding, body) == BODY

@@ -4,7 +4,7 @@ Invariants: the value holds no CR, LF or NUL and only Latin-1 characters;
 the ASCII stand-in in ``filename`` is a quoted-string without escapes; when
 ``filename*`` is there, it decodes back to the name exactly (RFC 8187).
 
-    uv run python fuzz/harness_content_disposition.py -max_total_time=60
+    uv run python fuzz/run.py content_disposition --seconds 60
 
 Long run (libFuzzer through atheris 3.0, Python 3.11, on a 2-core machine
 shared with other jobs): 1,862,227 executions (two runs of 4-5 minutes), no
@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-import fuzz_input
-
 from pegboard import httputil
 from pegboard_static.responder import content_disposition
+
+INSTRUMENT = ["pegboard_static", "pegboard"]
 
 SEEDS = [b"report.pdf", "résumé 2024.pdf".encode(), b'a"b\\c%d', "日本語.txt".encode(), b"\r\n\x00"]
 FORM = re.compile(
@@ -27,7 +27,7 @@ FORM = re.compile(
 ).fullmatch
 
 
-def test_one_input(data: bytes) -> None:
+def fuzz_one(data: bytes) -> None:
     name = data[1:].decode("utf-8", "replace")
     kind = "inline" if data[:1] == b"i" else "attachment"
     value = content_disposition(kind, name)
@@ -41,7 +41,3 @@ def test_one_input(data: bytes) -> None:
     else:
         assert unquote(encoded, errors="strict") == name
         assert encoded.isascii()
-
-
-if __name__ == "__main__":
-    fuzz_input.fuzz(test_one_input)

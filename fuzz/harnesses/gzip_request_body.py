@@ -4,7 +4,7 @@ Invariants: the answer is 200 (the handler saw the inflated body), 400 (a
 corrupt or truncated body), 413 (past the limit) or 415 (a coding it does
 not inflate); a 200 means the body really was valid gzip/deflate (or none).
 
-    uv run python fuzz/harness_gzip_request_body.py -max_total_time=60
+    uv run python fuzz/run.py gzip_request_body --seconds 60
 
 Long run (libFuzzer through atheris 3.0, Python 3.11, on a 2-core machine
 shared with other jobs): 737,138 executions (two runs of 4-5 minutes), no
@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import zlib
 
-import fuzz_input
+import fuzzlib
 
 import pegboard
 import pegboard_gzip
+
+INSTRUMENT = ["pegboard_gzip", "pegboard"]
 
 LIMIT = 64 * 1024
 SEEDS = [
@@ -50,16 +52,12 @@ def echo(req: pegboard.Request, resp: pegboard.Response) -> bytes:
 app.start()
 
 
-def test_one_input(data: bytes) -> None:
+def fuzz_one(data: bytes) -> None:
     coding, _, body = data.partition(b"\n")
-    env = fuzz_input.environ("/", "POST", body, content_encoding=coding.decode("latin-1"))
+    env = fuzzlib.environ("/", "POST", body, content_encoding=coding.decode("latin-1"))
     if not body:
         env["CONTENT_LENGTH"] = "0"
-    status, _headers, answer = fuzz_input.call(app, env)
+    status, _headers, answer = fuzzlib.call(app, env)
     assert status in (200, 400, 413, 415), status
     if status == 200:
         assert len(answer) <= LIMIT
-
-
-if __name__ == "__main__":
-    fuzz_input.fuzz(test_one_input)
