@@ -295,6 +295,7 @@ def main() -> int:
         for site in sites:  # warm up: the first requests compile, load and fill caches
             httpx.get(site.url + "/", timeout=10)
         rss_start = {site.name: site.rss_kib() for site in sites}
+        rss_samples: dict[str, list[int]] = {site.name: [] for site in sites}
         began = time.monotonic()
         for index, site in enumerate(sites):
             tally = tallies[site.name]
@@ -317,7 +318,12 @@ def main() -> int:
             )
         for thread in threads:
             thread.start()
-        stop.wait(duration)
+        # RSS every tenth of the run: growth that levels off is caches filling up;
+        # growth that goes on is a leak.
+        step = duration / 10
+        while not stop.wait(step) and time.monotonic() - began < duration - 0.01:
+            for site in sites:
+                rss_samples[site.name].append(site.rss_kib())
     finally:
         stop.set()
         for thread in threads:
@@ -342,6 +348,7 @@ def main() -> int:
                 "lost_session_updates": t.lost_updates,
                 "recovery_seconds": [round(r, 2) for r in t.recoveries],
                 "rss_kib_start": rss_start.get(name),
+                "rss_kib_during": rss_samples.get(name, []),
                 "rss_kib_end": rss_end.get(name),
             }
             for name, t in tallies.items()
