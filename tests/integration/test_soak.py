@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pegboard.testing.backends import find_binary, postgres_bindir
 from pegboard.testing.backend_fixtures import unavailable
+from pegboard.testing.backends import find_binary, postgres_bindir
 
 ROOT = Path(__file__).resolve().parents[2]
 

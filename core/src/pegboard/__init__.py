@@ -10,6 +10,7 @@ and ``pegboard.testing``).
 """
 
 from ._version import __version__
+from .access import AccessRule, is_local_client
 from .app import App
 from .compiler import RoutePlans
 from .config import Config, load_config
@@ -38,6 +39,7 @@ from .tool import HookDoc, Tool, WrapperTool, tools
 
 __all__ = [
     "HOOKPOINTS",
+    "AccessRule",
     "Answered",
     "App",
     "Config",
@@ -71,6 +73,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "import_string",
+    "is_local_client",
     "load_config",
     "missing_extra",
     "option",

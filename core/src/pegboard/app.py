@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
+from .access import is_local_client
 from .compiler import PlanCompiler, RoutePlans
 from .config import Config, flatten_section, load_config
 from .context import current
@@ -65,18 +66,6 @@ def _bad_request(
     headers = [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))]
     start_response("400 Bad Request", headers)
     return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
-
-
-_FORWARDING = ("HTTP_FORWARDED", "HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP")
-
-
-def _is_local(req: Request) -> bool:
-    """A loopback peer that no proxy stands in front of (debug tracebacks go only there)."""
-    env = req.environ
-    if any(name in env for name in _FORWARDING):
-        return False
-    peers = (env.get("REMOTE_ADDR", ""), req.remote.ip)
-    return all(p == "::1" or p.startswith("127.") or p == "localhost" for p in peers)
 
 
 def _not_found(req: Request, resp: Response, **params: Any) -> None:
@@ -529,7 +518,7 @@ class App:
             self._run(req, resp, "before_error_response")
         except Exception:
             _log.exception("before_error_response hook failed")
-        show = req.plan.show_tracebacks or (self.debug and _is_local(req))
+        show = req.plan.show_tracebacks or (self.debug and is_local_client(req))
         tb = "".join(traceback.format_exception(exc)) if show else None
         resp.reset(keep_cookies=True)
         render_error(req, resp, 500, None, tb)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import pegboard
 
-from .access import AccessRule
 from .options import DEFAULT_AUTH_TOOLS, PageOptions, ProfilerOptions
 from .page import ProfilesPage, merged_stats
 from .sampling import ID_HEADER, profile_of
@@ -22,7 +21,6 @@ from .tools import ProfilerPageTool, ProfilerTool
 __all__ = [
     "DEFAULT_AUTH_TOOLS",
     "ID_HEADER",
-    "AccessRule",
     "PageOptions",
     "ProfileInfo",
     "ProfileStore",

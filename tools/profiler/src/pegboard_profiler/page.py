@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pegboard
 
-from .access import AccessRule
 from .store import ProfileInfo, Stores
 
 __all__ = ["ProfilesPage", "merged_stats"]
@@ -79,7 +78,7 @@ class ProfilesPage:
 
     __slots__ = ("rule", "section", "stores", "top")
 
-    def __init__(self, stores: Stores, rule: AccessRule, top: int) -> None:
+    def __init__(self, stores: Stores, rule: pegboard.AccessRule, top: int) -> None:
         self.stores = stores
         self.rule = rule
         self.top = top

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pegboard
 
-from .access import AccessRule
 from .options import PageOptions, ProfilerOptions
 from .page import ProfilesPage
 from .sampling import END_PRIORITY, START_PRIORITY, Sampler, start_profile
@@ -79,7 +78,9 @@ class ProfilerPageTool(pegboard.Tool[PageOptions]):
     def attach(self, plan: pegboard.PlanBuilder, options: PageOptions) -> None:
         assert plan.app is not None
         stores = plan.app.state.setdefault(STATE_NAME, Stores)
-        rule = AccessRule(options.allow, auth=bool(set(options.auth_tools) & plan.tools_on))
+        rule = pegboard.AccessRule(
+            options.allow, auth=bool(set(options.auth_tools) & plan.tools_on), denied=_DENIED
+        )
         page = ProfilesPage(stores, rule, options.top)
         plan.add("before_handler", page.serve, self.priority)
 
@@ -90,3 +91,10 @@ class ProfilerPageTool(pegboard.Tool[PageOptions]):
                 "tools.profiler_page is on, but tools.profiler is on for no path, so the page "
                 "will list nothing; turn tools.profiler on where requests should be profiled"
             )
+
+
+_DENIED = (
+    "The profiles are shown only to clients on this machine. To show them to others, set "
+    "tools.profiler_page.allow to their networks or put an auth tool (tools.auth_basic) on "
+    "this path."
+)

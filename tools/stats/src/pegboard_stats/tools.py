@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pegboard
-from pegboard import ConfigError, HookDoc, HTTPError, HTTPRedirect, PlanBuilder
+from pegboard import AccessRule, ConfigError, HookDoc, HTTPError, HTTPRedirect, PlanBuilder
 
-from .access import AccessRule
 from .gcinspect import GcInspector
 from .hub import Hub, set_enabled
 from .options import MetricsOptions, PageOptions, StatsOptions
@@ -134,7 +133,15 @@ def _access_rule(
             "allow changes nothing here; remove it, or the auth tool",
             key=f"tools.{tool}.allow",
         )
-    return AccessRule(tool, allow, bool(auth))
+    return AccessRule(allow, auth=bool(auth), denied=_denied(tool))
+
+
+def _denied(tool: str) -> str:
+    return (
+        "The statistics are shown only to clients on this machine. To show them to "
+        f"others, set tools.{tool}.allow to their networks or put an auth tool "
+        "(tools.auth_basic) on this path."
+    )
 
 
 def _prefix(section: str) -> str:
