@@ -18,32 +18,15 @@ from typing import Any
 import pytest
 
 from pegboard.testing import LiveServer
-from pegboard.testing.backend_fixtures import unavailable
 
+from .chromium import WAIT, start_chromium
 from .conftest import SITE_DIR
 from .test_site import CSS_BYTES, CSS_NAME
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-WINDOW = (800, 600)
-WAIT = 10.0  # seconds for a page or an element; the pages answer in milliseconds
 # The stylesheet's colours (assets/app.css), as getComputedStyle writes them.
 PAPER = (247, 245, 240)
 ACCENT = (47, 111, 79)
 CARD = (255, 255, 255)
-
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    f"--window-size={WINDOW[0]},{WINDOW[1]}",
-)
 
 
 @pytest.fixture(scope="module")
@@ -57,22 +40,7 @@ def live_site(site_module: ModuleType) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser(live_site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One headless Chromium for the module, with a new empty profile."""
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        unavailable("selenium is not installed (it is in the dev dependencies: uv sync)")
-    for binary in (CHROMIUM, CHROMEDRIVER):
-        if not binary.exists():
-            unavailable(f"{binary} not found: run bash .ci/install-browser")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    driver.set_page_load_timeout(WAIT)
-    driver.set_script_timeout(WAIT)
+    driver = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
     try:
         yield driver
     finally:

@@ -22,11 +22,10 @@ import pytest
 
 import pegboard
 from pegboard.testing import LiveServer
-from pegboard.testing.backend_fixtures import unavailable
 from pegboard_csrf import csrf_field
 from pegboard_secure_headers import csp_nonce
 
-from .test_browser import CHROMEDRIVER, CHROMIUM, CHROMIUM_FLAGS, WAIT
+from .chromium import WAIT, start_chromium
 
 SECRET = "browser-test-secret-0123456789abcdefghij"
 
@@ -156,22 +155,7 @@ def servers() -> Iterator[Servers]:
 
 @pytest.fixture(scope="module")
 def browser(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        unavailable("selenium is not installed (it is in the dev dependencies: uv sync)")
-    for binary in (CHROMIUM, CHROMEDRIVER):
-        if not binary.exists():
-            unavailable(f"{binary} not found: run bash .ci/install-browser")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-security')}")
-    driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
-    driver.set_page_load_timeout(WAIT)
-    driver.set_script_timeout(WAIT)
+    driver = start_chromium(tmp_path_factory.mktemp("chromium-security"))
     try:
         yield driver
     finally:
