@@ -7,6 +7,7 @@ for choosing it, and the figures, are in docs/servers.md.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import signal
 import sys
@@ -213,7 +214,9 @@ def serve_granian(load_app: Callable[[], WSGIApp], settings: Settings) -> None:
         blocking_threads=settings.threads + settings.body_readers,
         respawn_failed_workers=True,
         workers_kill_timeout=GRACE_SECONDS,
+        websockets=False,  # WSGI has none: said here, so granian does not say it at start
     )
+    _quiet_expected_warnings()
 
     def _on_signal(signum: int) -> None:  # doorbell thread
         if signum in _STOP_SIGNALS:
@@ -241,3 +244,21 @@ def serve_granian(load_app: Callable[[], WSGIApp], settings: Settings) -> None:
         _parent_bell = None
         if bell is not None:
             bell.close()
+
+
+class _ExpectedThreads(logging.Filter):
+    """Drops granian's start-up warning about many Python threads, which pegboard chose.
+
+    pegboard serve runs ``threads`` request threads plus the body readers
+    (docs/servers.md): most of them wait on slow clients' bodies, not on the
+    CPU, and only ``threads`` run the app at a time (the gate).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Configuration allows spawning up to")
+
+
+def _quiet_expected_warnings() -> None:
+    granian_log = logging.getLogger("_granian")
+    if not any(isinstance(f, _ExpectedThreads) for f in granian_log.filters):
+        granian_log.addFilter(_ExpectedThreads())
