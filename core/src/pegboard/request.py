@@ -274,7 +274,11 @@ class Request:
             length = self.content_length
             if length is None and not self.environ.get("wsgi.input_terminated"):
                 length = 0  # PEP 3333: no Content-Length means no body to read
-            self._body = RequestBody(self.environ["wsgi.input"], length, self.plan.max_body_size)
+            # A wrapped WSGI app reads wsgi.input itself: what tools read must be handed on.
+            replayable = getattr(self.handler, "reads_wsgi_input", False)
+            self._body = RequestBody(
+                self.environ["wsgi.input"], length, self.plan.max_body_size, replayable
+            )
         return self._body
 
     def _has_form(self) -> bool:

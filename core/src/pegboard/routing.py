@@ -56,11 +56,15 @@ class Route:
         methods: list[str] | None,
         config: dict[str, Any],
         converters: dict[str, Converter],
+        *,
+        fallback: bool = False,
     ) -> None:
         if not template.startswith("/"):
             raise ValueError(f"a route must start with '/', not {template!r}")
         self.template = template
         self.target = target
+        #: tried after every other template (a wrapped WSGI app's catch-all, longest prefix first)
+        self.fallback = fallback
         self.config = config
         self.param_names: list[str] = []
         self.converters: list[tuple[str, Callable[[str], Any]]] = []
@@ -210,7 +214,7 @@ class Router:
         parts = []
         slots: dict[int, tuple[Route, int, int]] = {}
         group = 0
-        for route in self.dynamic:
+        for route in self._in_match_order():
             first = group + 1
             count = len(route.param_names)
             group += count + 1
@@ -218,6 +222,13 @@ class Router:
             parts.append(f"{route.pattern}()")
         self._regex = re.compile("(?:" + "|".join(parts) + r")\Z") if parts else None
         self._slots = slots
+
+    def _in_match_order(self) -> list[Route]:
+        """Templates in the order added, then the fallbacks, the longest prefix first."""
+        routes = [r for r in self.dynamic if not r.fallback]
+        fallbacks = [r for r in self.dynamic if r.fallback]
+        fallbacks.sort(key=lambda r: len(r.static_prefix), reverse=True)
+        return routes + fallbacks
 
     def match(self, path: str) -> tuple[Route | None, dict[str, Any]]:
         """The route for ``path`` and its converted parameters, or ``(None, {})``."""
