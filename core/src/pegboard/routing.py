@@ -123,6 +123,13 @@ class Route:
         self.compiled: RoutePlans | None = None
 
     @property
+    def label(self) -> str:
+        """How plans and config errors name this route."""
+        if self.fallback:
+            return f"WSGI app {self.static_prefix.rstrip('/')}/*"
+        return f"route {self.template}"
+
+    @property
     def default_plan(self) -> Plan | None:
         """The plan for methods without config of their own (None before the app compiles)."""
         return self.compiled.default if self.compiled is not None else None

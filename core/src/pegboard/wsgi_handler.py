@@ -32,6 +32,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from .errors import parse_status
 from .headers import ResponseHeaders
 from .routing import Route
 
@@ -64,6 +65,10 @@ ENVIRON_HTTP_ERROR = "pegboard.http_error"
 
 #: A declared body up to this size is read in the handler and handed on as bytes.
 _WHOLE_BODY_LIMIT = 64 * 1024
+
+#: PERF: the status lines apps send, parsed once each (bounded: an app may invent reasons).
+_STATUS_CODES: dict[str, int] = {}
+_STATUS_CACHE_SIZE = 256
 
 # PERF: servers mark every input terminated; these methods' chunked bodies are left alone.
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -243,40 +248,58 @@ def _respond(
     chunks: list[bytes],
 ) -> None:
     """Put the app's status, headers and body on ``resp``."""
-    assert start.status is not None
-    resp.status = start.status
-    headers = resp.headers
-    items = headers._items  # PERF: lower-cased keys, written directly
-    declared: str | None = None
-    fresh: dict[str, list[tuple[str, str]]] = {}
-    for name, value in start.headers:
-        key = name.lower()
-        if key == "vary":
-            # Tools that ran before the app may already vary (sessions, gzip): merge.
-            headers.add_vary(*(part.strip() for part in value.split(",") if part.strip()))
-            continue
-        line = (name, ResponseHeaders._check(name, value))
-        if key == "set-cookie":
-            items.setdefault(key, []).append(line)  # beside the cookies tools set
-            continue
-        if key == "content-length":
-            declared = line[1]
-        found = fresh.get(key)
-        if found is None:
-            fresh[key] = [line]
-        else:
-            found.append(line)
-    # A header the app sends replaces what a tool set before it, as a handler's does.
-    items.update(fresh)
-    whole = _whole_body(result, iterator, chunks, declared)
+    status = start.status
+    assert status is not None
+    code = _STATUS_CODES.get(status)
+    if code is None:
+        code = parse_status(status)
+        if len(_STATUS_CODES) < _STATUS_CACHE_SIZE:
+            _STATUS_CODES[status] = code
+    resp._status = code
+    items = resp.headers._items  # PERF: lower-cased keys, written directly
+    if items:
+        _merge(resp.headers, start.headers)
+    else:
+        # PERF: no tool set a header before the app (the common case): take them as they are.
+        check = ResponseHeaders._check
+        for name, value in start.headers:
+            key = name.lower()
+            found = items.get(key)
+            if found is None:
+                items[key] = [(name, check(name, value))]
+            else:
+                found.append((name, check(name, value)))
+    length = items.get("content-length")
+    whole = _whole_body(result, iterator, chunks, length[0][1] if length else None)
     if whole is not None:
-        if req.method != "HEAD":
-            items.pop("content-length", None)  # the core counts the bytes it sends
+        if length and req.method != "HEAD":
+            del items["content-length"]  # the core counts the bytes it sends
         resp.set_body(whole)
     elif iterator is None and not chunks:
         resp.set_body(result)  # the app's own iterable: a file wrapper stays one (sendfile)
     else:
         resp.set_body(_Body(chunks, iterator if iterator is not None else iter(result), result))
+
+
+def _merge(headers: ResponseHeaders, lines: list[tuple[str, str]]) -> None:
+    """The app's headers over those tools set before it, as a handler's would be.
+
+    A name the app sends replaces the tool's value; ``Vary`` is merged (the
+    sessions or gzip tool may already vary) and ``Set-Cookie`` lines are added
+    beside the cookies tools set.
+    """
+    items = headers._items
+    check = ResponseHeaders._check
+    fresh: dict[str, list[tuple[str, str]]] = {}
+    for name, value in lines:
+        key = name.lower()
+        if key == "vary":
+            headers.add_vary(*(part.strip() for part in value.split(",") if part.strip()))
+        elif key == "set-cookie":
+            items.setdefault(key, []).append((name, check(name, value)))
+        else:
+            fresh.setdefault(key, []).append((name, check(name, value)))
+    items.update(fresh)
 
 
 def _whole_body(
