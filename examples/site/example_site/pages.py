@@ -17,6 +17,7 @@ NAV = (
     ("/report", "Report"),
     ("/api/notes", "Notes API"),
     ("/admin", "Admin"),
+    ("/legacy/", "Old site (Flask)"),
     ("/about/", "About"),
 )
 
@@ -137,6 +138,15 @@ def admin(user: str, notes: int, purged: int | None) -> str:
         '<form method="post" action="/admin/purge-cache">'
         '<button type="submit">Empty the page cache</button></form>'
         "</section>"
+    )
+
+
+def no_flask() -> str:
+    return (
+        "<h1>The old site</h1>"
+        '<section class="card"><p>This part of the site is a Flask app that pegboard '
+        "mounts with its tools around it; Flask is not installed here "
+        "(<code>pip install flask</code>).</p></section>"
     )
 
 
