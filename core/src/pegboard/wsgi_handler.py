@@ -73,12 +73,6 @@ _STATUS_CACHE_SIZE = 256
 # PERF: servers mark every input terminated; these methods' chunked bodies are left alone.
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-# The rest of the path below a prefix: anything (newlines too), or nothing.
-_TAIL = "wsgi_tail"
-_TAIL_PATTERN = r"(?s:/.*)?"
-_ANY = "wsgi_any"
-_ANY_PATTERN = r"(?s:.*)"
-
 
 def route_to_wsgi_app(app: App, wsgi_app: WSGIApp, prefix: str) -> WSGIHandler:
     """Add the catch-all route that hands ``prefix`` and below to ``wsgi_app`` (``mount``)."""
@@ -87,12 +81,8 @@ def route_to_wsgi_app(app: App, wsgi_app: WSGIApp, prefix: str) -> WSGIHandler:
     if "{" in prefix or "}" in prefix:
         raise ValueError(f"a mount prefix is a plain path, not a template: {prefix!r}")
     router = app.router
-    if prefix:
-        router.add_converter(_TAIL, _TAIL_PATTERN, str)
-        template = f"{prefix}{{wsgi_path:{_TAIL}}}"
-    else:
-        router.add_converter(_ANY, _ANY_PATTERN, str)
-        template = f"/{{wsgi_path:{_ANY}}}"
+    # The template is for show and for config sections: the router matches a fallback by prefix.
+    template = f"{prefix}/{{wsgi_path:path}}"
     handler = WSGIHandler(wsgi_app, prefix)
     app._add_route(Route(template, handler, None, {}, router.converters, fallback=True))
     return handler
@@ -163,9 +153,13 @@ class WSGIHandler:
         extras = req.__dict__
         if extras:
             # What tools hang on the request for handlers (req.session, req.json, ...).
+            keys = _ENVIRON_KEYS
             for name, value in extras.items():
-                if name[0] != "_":
-                    env["pegboard." + name] = value
+                key = keys.get(name)
+                if key is None:
+                    key = _environ_key(name)
+                if key:
+                    env[key] = value
         env[ENVIRON_REQUEST] = req
         env[ENVIRON_RESPONSE] = resp
         env[ENVIRON_APP] = req.app
@@ -181,14 +175,25 @@ class WSGIHandler:
         if body is not None and body.started:
             _hand_on(env, body.bytes)  # a tool read it; replayable, so .bytes is all of it
         elif (
-            env.get("wsgi.input_terminated")
+            req.method not in _NO_BODY_METHODS
+            and env.get("wsgi.input_terminated")
             and not env.get("CONTENT_LENGTH")
-            and req.method not in _NO_BODY_METHODS
         ):
             # A body of unknown length (chunked): read it within request.max_body_size
             # (413 past it), so that apps that need a Content-Length (Django) see one.
             _hand_on(env, req.body.bytes)
         return env
+
+
+#: PERF: attribute name -> environ key ("" for private names), built as names are met.
+_ENVIRON_KEYS: dict[str, str] = {}
+
+
+def _environ_key(name: str) -> str:
+    key = "" if name.startswith("_") else "pegboard." + name
+    if len(_ENVIRON_KEYS) < 1024:  # tools' attribute names: a handful
+        _ENVIRON_KEYS[name] = key
+    return key
 
 
 def _hand_on(env: dict[str, Any], data: bytes) -> None:
@@ -270,11 +275,16 @@ def _respond(
             else:
                 found.append((name, check(name, value)))
     length = items.get("content-length")
-    whole = _whole_body(result, iterator, chunks, length[0][1] if length else None)
+    if iterator is None and not chunks and type(result) is list and len(result) == 1:
+        whole: bytes | None = result[0]  # PERF: the one-chunk list of most WSGI apps
+        if type(whole) is not bytes:
+            whole = _whole_body(result, iterator, chunks, None)
+    else:
+        whole = _whole_body(result, iterator, chunks, length[0][1] if length else None)
     if whole is not None:
         if length and req.method != "HEAD":
             del items["content-length"]  # the core counts the bytes it sends
-        resp.set_body(whole)
+        resp._body = whole  # bytes: what set_body would do, without its checks
     elif iterator is None and not chunks:
         resp.set_body(result)  # the app's own iterable: a file wrapper stays one (sendfile)
     else:
