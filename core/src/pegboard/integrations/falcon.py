@@ -9,8 +9,9 @@
 Then a responder reads ``req.context.session`` (pegboard's session where
 ``tools.sessions`` is on), ``req.context.user`` (the login of auth_basic or
 auth_digest, ``REMOTE_USER``), ``req.context.request_id``, ``req.context.json``
-(json_in's parsed body) and ``req.context.pegboard`` (the pegboard Request);
-each is None where its tool is off. A ``pegboard.HTTPError`` raised in a
+(json_in's parsed body), ``req.context.pegboard`` (the pegboard Request) and
+``req.context.pegboard_response`` (its Response: ``cache_tags``); each is None
+where its tool is off. A ``pegboard.HTTPError`` raised in a
 responder (a session store that is down: 503) is answered by pegboard.
 """
 
@@ -42,6 +43,7 @@ class PegboardMiddleware:
         env = req.env
         context = req.context
         context.pegboard = env.get("pegboard.request")
+        context.pegboard_response = env.get("pegboard.response")  # cache_tags, for one
         context.session = env.get("pegboard.session")
         context.user = env.get("REMOTE_USER")
         context.request_id = env.get("pegboard.request_id")
