@@ -606,3 +606,24 @@ def test_a_plain_wsgi_app_named_to_the_cli_says_to_wrap_it(tmp_path: Any, capsys
     module.write_text("def app(environ, start_response):\n    return []\n")
     assert main(["routes", str(module)]) == 2
     assert "pegboard.wrap(app, config=...)" in capsys.readouterr().err
+
+
+def test_a_body_that_fails_while_it_is_read_is_a_500_closed_once(caplog: Any) -> None:
+    closes: list[str] = []
+
+    class Failing:
+        def __iter__(self) -> Iterator[bytes]:
+            yield b"half"
+            raise OSError("the disk went away")
+
+        def close(self) -> None:
+            closes.append("close")
+
+    def app(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "8")])
+        return Failing()
+
+    result = Client(pegboard.wrap(app, discover=False)).get("/")
+    assert result.status == 500 and "disk" not in result.text
+    assert "the disk went away" in caplog.text
+    assert closes == ["close"]

@@ -284,7 +284,10 @@ def _respond(
     if whole is not None:
         if length and req.method != "HEAD":
             del items["content-length"]  # the core counts the bytes it sends
-        resp._body = whole  # bytes: what set_body would do, without its checks
+        if resp.stream is None:
+            resp._body = whole  # PERF: bytes: what set_body does, without its checks
+        else:
+            resp.set_body(whole)  # closes a stream a tool had set
     elif iterator is None and not chunks:
         resp.set_body(result)  # the app's own iterable: a file wrapper stays one (sendfile)
     else:
@@ -332,10 +335,8 @@ def _whole_body(
         return b"".join([*chunks, *result])
     if declared is None or not declared.isdigit() or int(declared) > _WHOLE_BODY_LIMIT:
         return None
-    try:
-        rest = b"".join(iterator if iterator is not None else result)
-    finally:
-        _close(result)
+    rest = b"".join(iterator if iterator is not None else result)
+    _close(result)  # on an error, the handler closes it
     return b"".join(chunks) + rest if chunks else rest
 
 
