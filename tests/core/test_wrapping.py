@@ -627,3 +627,20 @@ def test_a_body_that_fails_while_it_is_read_is_a_500_closed_once(caplog: Any) ->
     assert result.status == 500 and "disk" not in result.text
     assert "the disk went away" in caplog.text
     assert closes == ["close"]
+
+
+def test_a_chunked_body_read_after_a_tool_wrapped_the_handler_still_reaches_the_app() -> None:
+    def wrap_handler(req: Any, resp: Any) -> None:
+        inner = req.handler
+        req.handler = lambda req, resp, **params: inner(req, resp, **params)
+
+    def read(req: Any, resp: Any) -> None:
+        assert req.body.read(3) == b"abc"
+
+    tools = [
+        _tool("wrapper", wrap_handler, "before_handler", 5),
+        _tool("reader", read, "before_handler", 30),
+    ]
+    config = {"/": {"tools.wrapper.on": True, "tools.reader.on": True}}
+    result = Client(_wrap(_echo, config, tools)).post("/", body=iter([b"abc", b"def"]))
+    assert result.body == b"6:abcdef"

@@ -274,8 +274,10 @@ class Request:
             length = self.content_length
             if length is None and not self.environ.get("wsgi.input_terminated"):
                 length = 0  # PEP 3333: no Content-Length means no body to read
-            # A wrapped WSGI app reads wsgi.input itself: what tools read must be handed on.
-            replayable = getattr(self.handler, "reads_wsgi_input", False)
+            # A wrapped WSGI app (a fallback route's) reads wsgi.input itself after the
+            # tools: what they read must be handed on whole.
+            route = self.route
+            replayable = route is not None and route.fallback
             self._body = RequestBody(
                 self.environ["wsgi.input"], length, self.plan.max_body_size, replayable
             )

@@ -91,9 +91,6 @@ def route_to_wsgi_app(app: App, wsgi_app: WSGIApp, prefix: str) -> WSGIHandler:
 class WSGIHandler:
     """The handler of a wrapped app's catch-all route: calls the WSGI app, fills the response."""
 
-    #: tools' reads of the request body are kept whole, for the app's wsgi.input (Request.body)
-    reads_wsgi_input = True
-
     def __init__(self, wsgi_app: WSGIApp, prefix: str = "") -> None:
         self.wsgi_app = wsgi_app
         #: where the app is mounted ("" for pegboard.wrap)
