@@ -7,6 +7,15 @@ and pegboard's uncached hello worlds are the yardsticks: the issue's target is
 that a pegboard hit costs no more than a hello world on Falcon.
 
     uv run python bench/cache_hit.py [--requests N] [--rounds R] [--redis URL]
+                                     [--compare-with SRC] [--cpu]
+
+``--compare-with`` also measures the hits of another version of the package,
+in the same run: SRC is its ``src`` folder, for example one extracted with
+``git archive <commit> tools/caching | tar -x -C /tmp/old`` (then SRC is
+``/tmp/old/tools/caching/src``); it is imported under another name.
+``--cpu`` times the process's CPU time instead of the wall clock: steadier on
+a machine shared with other work, where the wall clock counts the time other
+processes hold the cores.
 
 Needs falcon, flask, flask-caching and cherrypy (pip install
 "pegboard-caching[bench]" falcon flask cherrypy).
@@ -30,15 +39,42 @@ def _page(name: str) -> str:
     return f"Hello, {name}!"
 
 
-def pegboard_hit(backend: str = "memory", url: str | None = None) -> WSGIApp:
+def other_version(src: str) -> Any:
+    """The pegboard_caching package in ``src``, imported as ``pegboard_caching_compared``."""
+    import importlib
+    import shutil
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="cache-hit-bench-"))
+    # Its modules import each other relatively, so a renamed copy is self-contained.
+    shutil.copytree(Path(src) / "pegboard_caching", folder / "pegboard_caching_compared")
+    sys.path.insert(0, str(folder))
+    return importlib.import_module("pegboard_caching_compared")
+
+
+def pegboard_hit(
+    backend: str = "memory",
+    url: str | None = None,
+    lifecycle: bool = False,
+    package: Any = None,
+) -> WSGIApp:
+    """A hit on pegboard's cache; ``lifecycle`` turns quick answers off (the hooks answer)."""
     import pegboard
     import pegboard_caching
 
+    plugin = package or pegboard_caching
+
     options: dict[str, Any] = {"tools.caching.on": True, "tools.caching.backend": backend}
+    if lifecycle:
+        # Any other hook on the path makes the hit go through before_handler, as it
+        # does where sessions or gzip are on too.
+        options["hooks.on_end_request"] = lambda req, resp: None
     if url:
         options["tools.caching.url"] = url
         options["tools.caching.key_prefix"] = f"bench-{time.time_ns()}:"
-    app = pegboard.App({"/": options}, plugins=[pegboard_caching], discover=False)
+    app = pegboard.App({"/": options}, plugins=[plugin], discover=False)
 
     @app.route("/page/{name}")
     def page(req: Any, resp: Any, name: str) -> str:
@@ -122,8 +158,23 @@ def call(app: WSGIApp) -> tuple[str, dict[str, str], bytes]:
     return status, headers, body
 
 
-def run_once(app: WSGIApp, requests: int) -> float:
-    return _timed(app, requests, make_environ())
+def run_once(app: WSGIApp, requests: int, cpu: bool = False) -> float:
+    if not cpu:
+        return _timed(app, requests, make_environ())
+    base = make_environ()
+    start = time.process_time()
+    for _ in range(requests):
+        result = app(base.copy(), _ignore_start)
+        for _chunk in result:
+            pass
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return (time.process_time() - start) / requests * 1e6
+
+
+def _ignore_start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+    pass
 
 
 def main() -> None:
@@ -131,9 +182,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--redis", help="also measure hits on this Redis (redis://host:port/0)")
+    parser.add_argument(
+        "--compare-with", metavar="SRC", help="also measure the package in this src folder"
+    )
+    parser.add_argument("--cpu", action="store_true", help="time CPU time, not the wall clock")
     args = parser.parse_args()
     factories: dict[str, Callable[[], WSGIApp]] = {
         "pegboard caching hit (memory)": pegboard_hit,
+        "pegboard caching hit, hooks (memory)": lambda: pegboard_hit(lifecycle=True),
         "cherrypy tools.caching hit": cherrypy_hit,
         "flask-caching @cached hit": flask_caching_hit,
         "falcon hello world (no cache)": falcon_hello,
@@ -141,13 +197,19 @@ def main() -> None:
     }
     if args.redis:
         factories["pegboard caching hit (redis)"] = lambda: pegboard_hit("redis", args.redis)
+    if args.compare_with:
+        other = other_version(args.compare_with)
+        factories["compared: caching hit (memory)"] = lambda: pegboard_hit(package=other)
+        factories["compared: caching hit, hooks"] = lambda: pegboard_hit(
+            lifecycle=True, package=other
+        )
     apps = {}
     for name, factory in factories.items():
         app = factory()
         call(app)  # warm the cache
         status, headers, body = call(app)
         assert status.startswith("200") and body == b"Hello, world!", (name, status, body)
-        if name.startswith("pegboard caching"):
+        if "caching hit" in name and not name.startswith(("cherrypy", "flask")):
             assert headers["Cache-Status"].startswith("pegboard; hit"), headers
         apps[name] = app
         run_once(app, 1000)
@@ -155,11 +217,11 @@ def main() -> None:
     results = {name: float("inf") for name in apps}
     for _ in range(args.rounds):
         for name, app in apps.items():
-            results[name] = min(results[name], run_once(app, args.requests))
+            results[name] = min(results[name], run_once(app, args.requests, args.cpu))
     base = results["pegboard caching hit (memory)"]
-    print(f"{'app':<36}{'us/request':>12}{'req/s':>12}{'vs pegboard hit':>18}")
+    print(f"{'app':<38}{'us/request':>12}{'req/s':>12}{'vs pegboard hit':>18}")
     for name, micros in sorted(results.items(), key=lambda kv: kv[1]):
-        print(f"{name:<36}{micros:>12.2f}{1e6 / micros:>12.0f}{micros / base:>17.2f}x")
+        print(f"{name:<38}{micros:>12.2f}{1e6 / micros:>12.0f}{micros / base:>17.2f}x")
 
 
 if __name__ == "__main__":

@@ -21,10 +21,11 @@ from example_site.assets import load_manifest, static_url
 from example_site.notes import NoteStore, valid_text
 
 import pegboard
-from pegboard.config import load_config
 from pegboard_caching import purge_all
+from pegboard_csrf import csrf_field
 from pegboard_etags import http_date
 from pegboard_http import request_id_of
+from pegboard_secure_headers import csp_nonce
 from pegboard_sessions import csrf_token
 
 HERE = Path(__file__).resolve().parent
@@ -67,22 +68,44 @@ def _legacy_app(css: str, icon: str) -> Any:
     return legacy.create(css, icon)
 
 
+def _publish_statistics(notes: NoteStore) -> None:
+    """The site's own figures in ``logging.statistics``, as CherryPy's docs tell libraries to:
+    the statistics page shows them beside pegboard's, calling the callables when shown."""
+    statistics = getattr(logging, "statistics", None)
+    if not isinstance(statistics, dict):
+        statistics = {}
+        logging.statistics = statistics  # type: ignore[attr-defined]
+    namespace = statistics.setdefault("Example Notes", {})
+    namespace.update(
+        {
+            "Start Time": time.time(),
+            "Notes": lambda scope: len(notes),
+            "Uptime": lambda scope: time.time() - scope["Start Time"],
+        }
+    )
+
+
 def create_app(overlay: Mapping[str, Any] | str | Path | None = None) -> pegboard.App:
     """A new site with its own notes; ``overlay`` is laid over site.toml (like ``--config``)."""
     app = pegboard.App(CONFIG)
     if overlay is not None:
-        app.config.update(load_config(overlay))
+        app.config.update(pegboard.load_config(overlay))
     manifest = load_manifest()
     css, icon = static_url(manifest, "app.css"), static_url(manifest, "favicon.svg")
     notes = NoteStore(SEED_NOTES)
-    started = time.monotonic()
+    _publish_statistics(notes)
 
     def page(
         req: pegboard.Request, title: str, body: str, current: str = "", *, cached: bool = False
     ) -> str:
-        # A cached page is sent to many requests: it names none of them in its body.
+        # A cached page is sent to many requests: it names none of them in its body, and
+        # carries no CSP nonce (a nonce is one response's; secure_headers would mark the
+        # page private, and the cache would not keep it).
         request_id = None if cached else request_id_of(req)
-        return pages.layout(title, body, css=css, icon=icon, current=current, request_id=request_id)
+        nonce = None if cached else csp_nonce(req)
+        return pages.layout(
+            title, body, css=css, icon=icon, current=current, request_id=request_id, nonce=nonce
+        )
 
     # -- public pages ------------------------------------------------------------
 
@@ -108,12 +131,16 @@ def create_app(overlay: Mapping[str, Any] | str | Path | None = None) -> pegboar
         return page(req, "About", pages.about(plans), "/about/")
 
     # -- signed-in pages (session_auth on /account: the form, do_login, do_logout) ------
+    # csrf is on for /account and /admin: a form posted from another site is refused
+    # before session_auth or a handler sees it.
 
     @app.route("/account", methods=["GET"])
     def account(req: pegboard.Request, resp: pegboard.Response) -> str:
         # session_auth ran first: an anonymous visitor got the sign-in form instead.
         resp.headers["Cache-Control"] = "no-store"  # a page for one signed-in user
         visits = req.session.get("visits", 0)
+        # The session's own token: session_auth checks it at do_logout, and the csrf tool
+        # (same session entry) accepts it from clients that send no Sec-Fetch-Site/Origin.
         body = pages.account(req.login or "?", visits, csrf_token(req.session))
         return page(req, "Account", body, "/account")
 
@@ -123,20 +150,12 @@ def create_app(overlay: Mapping[str, Any] | str | Path | None = None) -> pegboar
     def admin(req: pegboard.Request, resp: pegboard.Response) -> str:
         purged = req.query.get("purged")
         count = int(purged) if isinstance(purged, str) and purged.isdigit() else None
-        return page(req, "Admin", pages.admin(req.login or "?", len(notes), count), "/admin")
+        body = pages.admin(req.login or "?", len(notes), count, csrf_field(req))
+        return page(req, "Admin", body, "/admin")
 
     @app.route("/admin/purge-cache", methods=["POST"])
     def purge_cache(req: pegboard.Request, resp: pegboard.Response) -> None:
         raise pegboard.HTTPRedirect(f"/admin?purged={purge_all(app)}", 303)
-
-    @app.route("/metrics", methods=["GET"])
-    def metrics(req: pegboard.Request, resp: pegboard.Response) -> str:
-        resp.headers["Content-Type"] = "text/plain; charset=utf-8"
-        return (
-            f"example_notes {len(notes)}\n"
-            f"example_uptime_seconds {time.monotonic() - started:.1f}\n"
-            f"example_viewer {req.login}\n"
-        )
 
     # -- /legacy: a Flask app with the tools of its sections around it ---------------------
 
@@ -176,6 +195,15 @@ def create_app(overlay: Mapping[str, Any] | str | Path | None = None) -> pegboar
         if note is None:
             raise pegboard.HTTPError(404, f"No note {note_id}.")
         return note
+
+    # -- XML-RPC (tools.xmlrpc on /rpc): xmlrpc.client.ServerProxy(".../rpc").primes.below(100)
+
+    @app.route("/rpc/primes/below", methods=["POST"])
+    def primes_below(req: pegboard.Request, resp: pegboard.Response, limit: int) -> int:
+        """How many primes there are below ``limit`` (2 to 1,000,000)."""
+        if not isinstance(limit, int) or not 2 <= limit <= 1_000_000:
+            raise pegboard.HTTPError(400, "limit must be an integer from 2 to 1000000.")
+        return _primes_below(limit)
 
     return app
 

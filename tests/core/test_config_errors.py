@@ -237,3 +237,33 @@ def test_pegboard_tools_into_a_closed_pipe_ends_quietly():
     assert result.returncode == 0
     assert result.stdout.count("\n") == 1
     assert "BrokenPipeError" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cherrypy_names_get_their_pegboard_equivalent(tmp_path, capsys):
+    config = _write(
+        tmp_path / "site.toml",
+        """
+        [server]
+        socket_port = 8080
+
+        ["/"]
+        tools.sessions.on = true
+        tools.sessions.storage_class = "FileSession"
+        log.screen = true
+        """,
+    )
+    assert main(["check", str(config)]) == 2
+    lines = _lines(capsys)
+    assert (
+        f"pegboard: {config}: [server] server.socket_port: CherryPy's server.socket_port is server.port in pegboard"
+        in lines
+    )
+    assert any(
+        "tools.sessions.storage_class: CherryPy's tools.sessions.storage_class is "
+        "tools.sessions.storage_type in pegboard" in line
+        for line in lines
+    )
+    assert any(
+        "log.screen: CherryPy's log.screen has no pegboard equivalent" in line for line in lines
+    )
+    assert not any("did you mean" in line for line in lines)

@@ -298,3 +298,77 @@ def test_req_error_names_what_became_the_response(make_app, make_client):
     client.get("/missing")
     client.get("/crash")
     assert seen == [None, "NotFound", "KeyError"]
+
+
+def test_a_hook_answers_and_skips_the_rest_of_the_handling(make_app, make_client):
+    ran: list[str] = []
+
+    def answer(req, resp):
+        resp.status = 204
+        resp.headers["X-Answered"] = "yes"
+        raise pegboard.Answered
+
+    def later(name):
+        def hook(req, resp):
+            ran.append(name)
+
+        return hook
+
+    app = make_app(
+        {
+            "/": {
+                "hooks.on_start_resource": [answer, later("start-later")],
+                "hooks.before_request_body": later("body"),
+                "hooks.before_handler": later("before"),
+                "hooks.before_finalize": later("finalize"),
+                "hooks.on_end_resource": later("end"),
+            }
+        }
+    )
+    app.route("/", lambda req, resp: ran.append("handler") or "body")
+    result = make_client(app).get("/")
+    assert result.status == 204 and result.headers["X-Answered"] == "yes"
+    assert ran == ["finalize", "end"]
+
+
+def test_an_http_error_may_bring_its_own_page_that_config_overrides(
+    make_app, make_client, tmp_path
+):
+    def own(status, message, **more):
+        return f"own page: {status}: {message}"
+
+    def refuse(req, resp):
+        raise pegboard.HTTPError(403, "no", page=own)
+
+    page = tmp_path / "403.html"
+    page.write_text("configured $status")
+    app = make_app({"/": {"hooks.before_handler": refuse}, "/conf": {"error_page.403": str(page)}})
+    app.route("/", lambda req, resp: "")
+    app.route("/conf", lambda req, resp: "")
+    client = make_client(app)
+    assert client.get("/").text == "own page: 403 Forbidden: no"
+    assert client.get("/conf").text == "configured 403 Forbidden"
+
+
+@pytest.mark.parametrize(
+    ("target", "location"),
+    [
+        ("/next?q=a b", "http://localhost/next?q=a%20b"),
+        ("/caf\u00e9", "http://localhost/caf%C3%A9"),
+        # urljoin drops tabs and line breaks (WHATWG); what is left is encoded
+        ("/x?n=\x00\r\nSet-Cookie: a=1", "http://localhost/x?n=%00Set-Cookie:%20a=1"),
+        ("/kept%20escape?a=1&b=2#top", "http://localhost/kept%20escape?a=1&b=2#top"),
+    ],
+)
+def test_a_redirect_target_is_percent_encoded_where_a_location_cannot_hold_it(
+    make_app, make_client, target, location
+):
+    app = make_app()
+
+    @app.route("/go")
+    def go(req, resp):
+        raise pegboard.HTTPRedirect(target)
+
+    result = make_client(app).get("/go")
+    assert result.status == 303
+    assert result.headers["Location"] == location

@@ -278,3 +278,13 @@ def test_remote_and_base_are_settable(make_app, make_client):
         return f"{req.remote.ip} {req.url}"
 
     assert make_client(app).get("/").text == "203.0.113.9 https://public.example/"
+
+
+@pytest.mark.parametrize("value", ["abc\n", "a\nSet-Cookie: x=1", "x\r"])
+def test_a_cookie_value_ending_in_a_line_break_is_refused(value):
+    from pegboard import Cookie
+
+    with pytest.raises(ValueError, match="invalid characters"):
+        Cookie("name", value)
+    with pytest.raises(ValueError, match="invalid cookie name"):
+        Cookie("name\n", "v")

@@ -173,6 +173,20 @@ def test_the_compressed_stylesheet_is_fetched_and_applied(browser: Any, site_url
     ]
 
 
+def test_the_pages_inline_script_runs_by_its_csp_nonce(browser: Any, site_url: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{site_url}/about/")
+    written = WebDriverWait(browser, WAIT).until(
+        lambda driver: driver.find_element(By.ID, "local-time").text
+    )
+    assert written.startswith("your time ")  # the script ran: the policy allowed its nonce
+    browser.get(f"{site_url}/report")  # a page the cache serves to all: no nonce, no script
+    _wait_for(browser, "generated")
+    assert browser.find_element(By.ID, "local-time").text == ""
+
+
 def test_a_screenshot_of_the_signed_in_home_page_is_not_blank(
     browser: Any, site_url: str, tmp_path: Path
 ) -> None:

@@ -23,6 +23,7 @@ import httpx
 import psycopg
 import pytest
 import redis
+from prometheus_client.parser import text_string_to_metric_families
 
 import pegboard
 
@@ -43,10 +44,15 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-site",
 }
-#: The tools of pegboard-http the site does not use: the brief asks for a few
-#: of them (request_id, access_log, response_headers, trailing_slash).
-HTTP_TOOLS_USED = {"request_id", "access_log", "response_headers", "trailing_slash"}
+#: The tools of pegboard-http the site uses: a few of them (request_id,
+#: access_log, trailing_slash); secure_headers writes its security headers.
+HTTP_TOOLS_USED = {"request_id", "access_log", "trailing_slash"}
+#: The one origin whose scripts may use the notes API (tools.cors in site.toml).
+NOTES_CLIENT = "https://notes.example"
+NONCE = re.compile(r"'nonce-([A-Za-z0-9+/]{24})'")
 
 
 def visits(html: str) -> int:
@@ -96,6 +102,7 @@ def test_every_response_has_security_headers_and_a_request_id(
     for name, value in SECURITY_HEADERS.items():
         assert result.headers[name] == value
     assert "default-src 'self'" in result.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in result.headers["Content-Security-Policy"]
     assert re.fullmatch(r"[0-9a-f]{32}", result.headers["X-Request-Id"])
     assert re.fullmatch(r"\d+\.\d{3}ms", result.headers["X-Response-Time"])
 
@@ -255,6 +262,22 @@ def test_sign_in_refused(site: pegboard.App, make_client: Any, user: str, passwo
     assert 'id="login"' in client.get("/account").text  # still anonymous
 
 
+def test_sign_in_is_rate_limited_before_any_password_is_checked(
+    site: pegboard.App, make_client: Any
+) -> None:
+    guesser = make_client(site)
+    assert [sign_in(guesser, "alice", f"guess {n}").status for n in range(5)] == [403] * 5
+    limited = sign_in(guesser)  # the right password, refused all the same: it is not looked at
+    assert limited.status == 429
+    assert limited.headers["Retry-After"] == "12"  # 5/minute: one more every 12 s
+    assert limited.headers["RateLimit"].startswith('"login 5/60s per ip";r=0;t=12, ')
+    for name, value in SECURITY_HEADERS.items():
+        assert limited.headers[name] == value  # the 429 is an error page like any other
+    assert 'id="login"' in guesser.get("/account").text  # still anonymous
+    # The limit is the guesser's address; another client signs in.
+    assert sign_in(make_client(site, remote_addr="192.0.2.20")).status == 303
+
+
 def test_sign_in_needs_the_forms_csrf_token(site: pegboard.App, make_client: Any) -> None:
     client = make_client(site)
     client.get("/account")
@@ -266,6 +289,79 @@ def test_sign_in_needs_the_forms_csrf_token(site: pegboard.App, make_client: Any
     assert "has expired or was not sent by this site" in forged.text
     assert 'id="login"' in client.get("/account").text
     assert make_client(site).get("/account/do_login").status == 405
+
+
+def test_account_forms_posted_from_another_site_are_refused(
+    site: pegboard.App, make_client: Any
+) -> None:
+    client = make_client(site)
+    form = client.get("/account").text
+    login = {
+        "username": "alice",
+        "password": "demo-alice-password",
+        "from_page": "/account",
+        "csrf_token": form_field(form, "csrf_token"),
+    }
+    forged = client.post("/account/do_login", data=login, headers={"Sec-Fetch-Site": "cross-site"})
+    assert forged.status == 403
+    assert "Request refused" in forged.text
+    assert 'id="login"' in client.get("/account").text  # not signed in
+    own = client.post("/account/do_login", data=login, headers={"Sec-Fetch-Site": "same-origin"})
+    assert own.status == 303
+
+
+# -- secure_headers: the CSP nonce of the pages ----------------------------------------------
+
+
+def test_pages_carry_a_csp_nonce_and_the_cached_report_none(
+    site: pegboard.App, make_client: Any
+) -> None:
+    client = make_client(site)
+    nonces = set()
+    for path in ("/", "/about/", "/account"):
+        result = client.get(path)
+        found = NONCE.findall(result.headers["Content-Security-Policy"])
+        assert len(set(found)) == 1, (path, result.headers["Content-Security-Policy"])
+        assert f'<script nonce="{found[0]}">' in result.text
+        nonces.add(found[0])
+    assert len(nonces) == 3  # one per response
+    client.get("/report")
+    report = client.get("/report")
+    assert "nonce" not in report.headers["Content-Security-Policy"]
+    assert "<script" not in report.text
+    assert report.headers["Cache-Status"].startswith("pegboard; hit")
+
+
+# -- cors: the notes API for one named origin -------------------------------------------------
+
+
+def test_the_notes_api_is_shared_with_the_named_origin_only(
+    site: pegboard.App, make_client: Any
+) -> None:
+    client = make_client(site)
+    shared = client.get("/api/notes", headers={"Origin": NOTES_CLIENT})
+    assert shared.headers["Access-Control-Allow-Origin"] == NOTES_CLIENT
+    assert shared.headers["Access-Control-Expose-Headers"] == "ETag, Location"
+    assert "Origin" in shared.headers["Vary"]
+    other = client.get("/api/notes", headers={"Origin": "https://elsewhere.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    preflight = client.options(
+        "/api/notes",
+        headers={
+            "Origin": NOTES_CLIENT,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status == 204
+    assert preflight.headers["Access-Control-Allow-Methods"] == "GET, POST, DELETE"
+    assert preflight.headers["Access-Control-Allow-Headers"] == "content-type"
+    refused = client.options(
+        "/api/notes",
+        headers={"Origin": NOTES_CLIENT, "Access-Control-Request-Method": "PUT"},
+    )
+    assert refused.status == 403
+    assert refused.headers["Content-Type"] == "application/problem+json"
 
 
 # -- /admin: HTTP Digest ------------------------------------------------------------------
@@ -296,8 +392,17 @@ def test_admin_empties_the_page_cache(site: pegboard.App, make_client: Any) -> N
     client.get("/report")
     assert client.get("/report").headers["Cache-Status"].startswith("pegboard; hit")
     challenge = client.get("/admin").headers.get_all("WWW-Authenticate")[0]
+    page = client.get("/admin", headers=digest(challenge, "GET", "/admin", *ADMIN))
+    token = form_field(page.text, "csrf_token")
     uri = "/admin/purge-cache"
-    purge = client.post(uri, headers=digest(challenge, "POST", uri, *ADMIN))
+    challenge = client.get("/admin").headers.get_all("WWW-Authenticate")[0]
+    forged = client.post(uri, headers=digest(challenge, "POST", uri, *ADMIN))
+    assert forged.status == 403  # the right credentials, but no token: csrf refuses
+    assert "Request refused" in forged.text
+    challenge = client.get("/admin").headers.get_all("WWW-Authenticate")[0]
+    purge = client.post(
+        uri, headers=digest(challenge, "POST", uri, *ADMIN), data={"csrf_token": token}
+    )
     assert purge.status == 303
     assert purge.headers["Location"] == "http://localhost/admin?purged=1"
     assert "uri-miss" in client.get("/report").headers["Cache-Status"]
@@ -313,11 +418,45 @@ def test_metrics_need_basic_credentials(site: pegboard.App, make_client: Any) ->
     assert refused.status == 401
     assert refused.headers["WWW-Authenticate"].startswith('Basic realm="pegboard example metrics"')
     assert client.get("/metrics", headers=basic("monitor", "nope")).status == 401
+    client.get("/api/notes")
     result = client.get("/metrics", headers=basic(*MONITOR))
     assert result.status == 200
-    assert result.headers["Content-Type"] == "text/plain; charset=utf-8"
-    assert "example_notes 3\n" in result.text
-    assert "example_viewer monitor\n" in result.text
+    assert result.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    samples = {
+        (sample.name, sample.labels.get("route"), sample.labels.get("status")): sample.value
+        for family in text_string_to_metric_families(result.text)
+        for sample in family.samples
+    }
+    assert samples[("pegboard_requests_total", "/api/notes", "2xx")] == 1
+    # the refused ones; no route serves /metrics (the tool does): its section names it
+    assert samples[("pegboard_requests_total", "(no route) /metrics", "4xx")] == 2
+    # the monitor sees it from anywhere: auth_basic on the path replaces the loopback rule
+    outside = make_client(site, remote_addr="198.51.100.7")
+    assert outside.get("/metrics", headers=basic(*MONITOR)).status == 200
+
+
+# -- /admin/stats: the statistics page, behind the Digest login ------------------------------
+
+
+def test_the_statistics_page_needs_the_admin_login(site: pegboard.App, make_client: Any) -> None:
+    client = make_client(site)
+    client.get("/api/notes")
+    assert client.get("/admin/stats").status == 401
+
+    def login(method: str, uri: str) -> dict[str, str]:  # a fresh nonce for each request
+        challenge = client.get("/admin").headers.get_all("WWW-Authenticate")[0]
+        return digest(challenge, method, uri, *ADMIN)
+
+    page = client.get("/admin/stats", headers=login("GET", "/admin/stats"))
+    assert page.status == 200
+    assert "<h2>pegboard Requests" in page.text and "<svg" in page.text
+    assert "Content-Security-Policy" in page.headers  # the page needs no inline style or script
+    uri = "/admin/stats/data"
+    data = client.get(uri, headers=login("GET", uri)).json()
+    assert data["pegboard Requests"]["Routes"]["GET /api/notes 2xx"]["Requests"] == 1
+    assert data["Example Notes"]["Notes"] == 3  # the site's own namespace, extrapolated
+    css = "/admin/stats/stats.css"
+    assert client.get(css, headers=login("GET", css)).status == 200
 
 
 # -- the JSON API -------------------------------------------------------------------------
@@ -406,6 +545,25 @@ def test_api_method_not_allowed(site: pegboard.App, make_client: Any) -> None:
     assert result.status == 405
     assert result.headers["Allow"] == "DELETE, GET, HEAD, OPTIONS"
     assert result.json()["status"] == 405
+
+
+def test_api_is_rate_limited_per_client_address(site: pegboard.App, make_client: Any) -> None:
+    client = make_client(site)
+    answers = [client.get("/api/notes") for _ in range(40)]
+    statuses = [a.status for a in answers]
+    assert statuses[:20] == [200] * 20  # a burst of 20, then 10 a second
+    assert 429 in statuses
+    policy = '"api 20/2s per ip";q=20;w=2, "api 1000/3600s per ip";q=1000;w=3600'
+    assert answers[0].headers["RateLimit-Policy"] == policy
+    assert answers[0].headers["RateLimit"].startswith('"api 20/2s per ip";r=19;t=1, ')
+    refused = answers[statuses.index(429)]
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert refused.json()["status"] == 429
+    assert refused.json()["detail"] == "Too many requests: try again in 1 second."
+    assert refused.headers["Retry-After"] == "1"
+    assert refused.headers["RateLimit-Policy"] == policy
+    assert re.fullmatch(r"[0-9a-f]{32}", refused.headers["X-Request-Id"])
+    assert make_client(site, remote_addr="192.0.2.9").get("/api/notes").status == 200
 
 
 # -- the cached report -----------------------------------------------------------------
@@ -543,10 +701,12 @@ def test_redis_toml_moves_sessions_and_cache_to_redis(
     assert tools == {
         "sessions": {"storage_type": "redis", "url": "redis://127.0.0.1:6379/0"},
         "caching": {"backend": "redis"},
+        "ratelimit": {"storage": "redis"},
     }
     prefix = f"site-test-{secrets.token_hex(4)}:"
     tools["sessions"].update(url=redis_server.url, key_prefix=f"{prefix}session:")
     tools["caching"].update(url=redis_server.url, key_prefix=f"{prefix}cache:")
+    tools["ratelimit"].update(url=redis_server.url, key_prefix=f"{prefix}ratelimit:")
     # Two sites on one Redis stand for two worker processes.
     first, second = make_site(overlay), make_site(overlay)
 
@@ -557,11 +717,17 @@ def test_redis_toml_moves_sessions_and_cache_to_redis(
     assert "stored" in make_client(first).get("/report").headers["Cache-Status"]
     hit = make_client(second).get("/report")
     assert hit.headers["Cache-Status"].startswith("pegboard; hit")
+    # The API's rate limit is one count for both sites: each alone would let all 40
+    # through (20 each, its burst); together they refuse once 20 are spent.
+    api = [make_client(app).get("/api/notes").status for _ in range(20) for app in (first, second)]
+    assert api[:20] == [200] * 20
+    assert 429 in api
 
     store = redis.Redis.from_url(redis_server.url)
     try:
         assert store.keys(f"{prefix}session:*")
         assert store.keys(f"{prefix}cache:*")
+        assert store.keys(f"{prefix}ratelimit:*")
     finally:
         store.close()
 
@@ -612,11 +778,16 @@ def test_live_site_with_httpx(site: pegboard.App, live_server: Any) -> None:
         assert admin.status_code == 200
         assert "Digest login: <strong>admin</strong>" in admin.text
         assert client.get("/admin", auth=httpx.DigestAuth("admin", "guess")).status_code == 401
-        purged = client.post("/admin/purge-cache", auth=httpx.DigestAuth(*ADMIN))
+        token = form_field(admin.text, "csrf_token")
+        purged = client.post(
+            "/admin/purge-cache", auth=httpx.DigestAuth(*ADMIN), data={"csrf_token": token}
+        )
         assert purged.status_code == 303
 
         metrics = client.get("/metrics", auth=httpx.BasicAuth(*MONITOR))
-        assert metrics.status_code == 200 and "example_viewer monitor" in metrics.text
+        assert metrics.status_code == 200 and "pegboard_requests_total{" in metrics.text
+        stats = client.get("/admin/stats/data", auth=httpx.DigestAuth(*ADMIN))
+        assert stats.status_code == 200 and stats.json()["pegboard Requests"]["Total Requests"] > 0
 
         listing = client.get("/api/notes")
         assert listing.status_code == 200
@@ -674,3 +845,36 @@ def test_live_static_files_with_curl(site: pegboard.App, live_server: Any) -> No
     # curl --compressed asks for what it can decode and decodes it.
     headers, body = _curl(url, "--compressed")
     assert headers["content-encoding"] in ("br", "gzip") and body == CSS_BYTES
+
+
+# -- XML-RPC and the profiler ------------------------------------------------------------
+
+
+def test_the_xml_rpc_method_counts_primes_and_refuses_a_huge_limit(
+    site: pegboard.App, make_client: Any
+) -> None:
+    import xmlrpc.client
+
+    client = make_client(site)
+
+    def call(*params: Any) -> Any:
+        body = xmlrpc.client.dumps(params, "primes.below").encode()
+        result = client.post("/rpc", body=body, headers={"Content-Type": "text/xml"})
+        assert result.status == 200
+        return xmlrpc.client.loads(result.body)[0][0]
+
+    assert call(100) == 25
+    with pytest.raises(xmlrpc.client.Fault) as fault:
+        call(10**9)
+    assert fault.value.faultCode == 400
+
+
+def test_a_triggered_request_is_profiled_and_listed_for_local_clients(
+    make_site: Any, make_client: Any, tmp_path: Any
+) -> None:
+    site = make_site({"/": {"tools.profiler.folder": str(tmp_path)}})
+    client = make_client(site)
+    profiled = client.get("/about/", headers={"X-Profile": "DEMO-ONLY-profile-trigger-replace-me"})
+    profile_id = profiled.headers["X-Profile-Id"]
+    assert profile_id in client.get("/_profiler").text
+    assert make_client(site, remote_addr="203.0.113.7").get("/_profiler").status == 403

@@ -17,6 +17,7 @@ from .config import Config, load_config
 from .context import current_exchange, request, response
 from .cookies import Cookie, parse_cookie_header
 from .errors import (
+    Answered,
     ConfigError,
     ConfigWarning,
     HTTPError,
@@ -39,6 +40,7 @@ from .wrapping import wrap
 
 __all__ = [
     "HOOKPOINTS",
+    "Answered",
     "App",
     "Config",
     "ConfigError",

@@ -21,6 +21,7 @@ from .context import current
 from .error_pages import apply_http_error, apply_redirect, render_error
 from .errors import (
     _STATUS_LINES,
+    Answered,
     ConfigError,
     ConfigWarning,
     HTTPError,
@@ -277,6 +278,9 @@ class App:
             )
             for tool in self._app_tools:
                 registry.add(tool)
+            # Tools read plan.app.plugin_manager in attach() (their own hookspecs), so the
+            # app holds this compile's plugin manager before any plan is compiled.
+            self.plugin_manager = pm
             namespaces: dict[str, Any] = {}
             for result in pm.hook.pegboard_config_namespaces():
                 namespaces.update(result or {})
@@ -289,7 +293,7 @@ class App:
             if compiler.errors:
                 raise ConfigError.gather(compiler.errors)
             compiler.warn_unused_options()
-            self.plugin_manager, self.tools, self.plugin_infos = pm, registry, infos
+            self.tools, self.plugin_infos = registry, infos
             self._compiler = compiler
             self._section_plans = compiler.section_plans
             self._root_plan = compiler.section_plans["/"]
@@ -512,6 +516,8 @@ class App:
                 apply_http_error(req, resp, exc)
             except HTTPRedirect as exc:
                 apply_redirect(req, resp, exc)
+            except Answered:
+                pass  # a hook completed the response: skip the rest of the handling
             runner = req.plan.runners[3]  # before_finalize
             if runner is not None:
                 try:

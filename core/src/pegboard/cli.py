@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from .app import App
 from .config import load_config
@@ -88,10 +88,15 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     server = app.config.globals.get("server", {})
     host = args.host or server.get("host", "127.0.0.1")
     port = args.port if args.port is not None else server.get("port", 8080)
-    workers = args.workers or server.get("workers", 1)
-    threads = args.threads or server.get("threads", 8)
+    workers = args.workers if args.workers is not None else server.get("workers", 1)
+    threads = args.threads if args.threads is not None else server.get("threads", 8)
     name = args.server or server.get("name")
     body_timeout = server.get("body_timeout", serving.BODY_TIMEOUT)
+    if workers < 1 or threads < 1:
+        raise UsageError(
+            f"workers and threads must be 1 or more, got {workers} and {threads}; "
+            "set --workers/--threads (or server.workers/server.threads) to at least 1"
+        )
     if args.debug:
         print(
             "pegboard: debug mode: tracebacks are shown to loopback clients; "
@@ -232,6 +237,22 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_migrate_config(args: argparse.Namespace) -> int:
+    from .migrate import migrate_source
+
+    try:
+        text = migrate_source(args.file).to_toml()
+    except ConfigError as exc:
+        print(f"pegboard: {exc}", file=sys.stderr)
+        return 2
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _cmd_reference(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -267,8 +288,19 @@ def _cmd_new_tool(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake on the command line reported in one line (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _ArgumentError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+class _ArgumentError(UsageError):
+    """An argparse mistake, its message already naming the (sub)command."""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pegboard", description="pegboard web core")
+    parser = _Parser(prog="pegboard", description="pegboard web core")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve an app on the production WSGI server")
@@ -303,6 +335,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--app", help="MODULE:APP whose routes are checked with the file")
     check.set_defaults(func=_cmd_check)
 
+    migrate = sub.add_parser(
+        "migrate-config", help="write the pegboard TOML equivalent of a CherryPy config"
+    )
+    migrate.add_argument(
+        "file", help="a CherryPy INI file, or the dict NAME in MODULE:NAME or FILE.py:NAME"
+    )
+    migrate.add_argument("-o", "--output", help="write to this file instead of stdout")
+    migrate.set_defaults(func=_cmd_migrate_config)
+
     reference = sub.add_parser("reference", help="print the configuration reference (Markdown)")
     reference.add_argument("--output", help="write to this file instead of stdout")
     reference.add_argument(
@@ -333,6 +374,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         for error in exc.errors:
             print(f"pegboard: {error.line()}", file=sys.stderr)
+        return 2
+    except _ArgumentError as exc:
+        print(exc, file=sys.stderr)
         return 2
     except UsageError as exc:
         print(f"pegboard: {exc}", file=sys.stderr)

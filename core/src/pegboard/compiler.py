@@ -101,12 +101,14 @@ class PlanCompiler:
         key = error.key
         if key is None or error.section not in (label, None):
             return error
+        written = key
         origin = origins.get(key)
         if origin is None and key.startswith("tools."):
-            origin = origins.get(".".join(key.split(".")[:2]) + ".on")  # a missing option
+            written = ".".join(key.split(".")[:2]) + ".on"  # a missing option: where it was on
+            origin = origins.get(written)
         if origin is None:
             return error
-        source = None if origin.startswith("route ") else self.config.source_of(origin, key)
+        source = None if origin.startswith("route ") else self.config.source_of(origin, written)
         return error.located(section=origin, source=source)
 
     def compile(self, merged: Mapping[str, Any], origins: Mapping[str, str], label: str) -> Plan:

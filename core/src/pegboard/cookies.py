@@ -60,9 +60,9 @@ class Cookie:
     partitioned: bool = False
 
     def __post_init__(self) -> None:
-        if not _NAME_OK.match(self.name):
+        if not _NAME_OK.fullmatch(self.name):
             raise ValueError(f"invalid cookie name {self.name!r}")
-        if not _VALUE_OK.match(self.value):
+        if not _VALUE_OK.fullmatch(self.value):
             raise ValueError(
                 f"invalid characters in the value of cookie {self.name!r}; "
                 "encode it (for example with base64url) before setting it"

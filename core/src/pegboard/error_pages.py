@@ -7,10 +7,11 @@ import json
 import string
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 from ._version import __version__
 from .errors import HTTPError, HTTPRedirect, reason, status_line
+from .httputil import parse_accept
 
 if TYPE_CHECKING:
     from .request import Request
@@ -46,32 +47,26 @@ $traceback
 
 
 def _wants_json(accept: str | None) -> bool:
-    """True when the client ranks JSON above HTML in ``Accept``."""
+    """True when the client ranks JSON (``application/json``, ``*/*+json``) above HTML."""
     if not accept:
         return False
     best_json = best_html = -1.0
-    for item in accept.split(","):
-        media, _, params = item.strip().partition(";")
-        media = media.strip().lower()
-        q = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key.strip() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if media == "application/json" or (
-            media.startswith("application/") and media.endswith("+json")
-        ):
-            best_json = max(best_json, q)
+    for item in parse_accept(accept, strict=False).ranges:
+        media = f"{item.type}/{item.subtype}"
+        if media == "application/json" or (item.type == "application" and media.endswith("+json")):
+            best_json = max(best_json, item.q)
         elif media in ("text/html", "application/xhtml+xml", "text/*", "*/*"):
-            best_html = max(best_html, q)
+            best_html = max(best_html, item.q)
     return best_json > 0 and best_json > best_html
 
 
 def render_error(
-    req: Request, resp: Response, status: int, message: str | None, traceback: str | None = None
+    req: Request,
+    resp: Response,
+    status: int,
+    message: str | None,
+    traceback: str | None = None,
+    fallback_page: Any = None,
 ) -> None:
     """Fill ``resp`` with the error page for ``status``: custom page, JSON or HTML."""
     for name in _REPRESENTATION:
@@ -82,7 +77,7 @@ def render_error(
         resp.set_body(None)
         return
     pages = req.plan.error_pages
-    page = pages.get(str(status)) or pages.get("default")
+    page = pages.get(str(status)) or pages.get("default") or fallback_page
     if page is not None:
         resp.set_body(_custom_page(req, page, status, message, traceback))
         if "Content-Type" not in resp.headers:
@@ -134,11 +129,16 @@ def _custom_page(req: Request, page: Any, status: int, message: str, traceback: 
 def apply_http_error(req: Request, resp: Response, exc: HTTPError) -> None:
     """Make ``exc`` the response, keeping cookies and unrelated headers."""
     req.error = exc
-    render_error(req, resp, exc.status, exc.message)
+    render_error(req, resp, exc.status, exc.message, fallback_page=exc.page)
     for name in {name.lower() for name, _ in exc.headers}:
         resp.headers.pop(name)
     for name, value in exc.headers:
         resp.headers.add(name, value)  # several WWW-Authenticate challenges stay separate
+
+
+#: What a Location keeps as it is: RFC 3986's reserved and unreserved characters and '%'
+#: (so an escape stays one); spaces, controls and non-ASCII text are percent-encoded.
+_URL_SAFE = ":/?#[]@!$&'()*+,;=-._~%"
 
 
 def apply_redirect(req: Request, resp: Response, exc: HTTPRedirect) -> None:
@@ -147,7 +147,7 @@ def apply_redirect(req: Request, resp: Response, exc: HTTPRedirect) -> None:
     for name in _REPRESENTATION:
         resp.headers.pop(name)
     base = req.url
-    urls = [urljoin(base, url) for url in exc.urls]
+    urls = [quote(urljoin(base, url), safe=_URL_SAFE) for url in exc.urls]
     resp.status = exc.status
     if exc.status == 304:
         resp.set_body(None)

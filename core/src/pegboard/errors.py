@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 
 __all__ = [
     "ConfigError",
@@ -133,7 +134,8 @@ class HTTPError(Exception):
     """Raise anywhere in a request to answer with an HTTP error status.
 
     ``headers`` are added to the error response (for example ``Allow`` on a
-    405 or ``WWW-Authenticate`` on a 401).
+    405 or ``WWW-Authenticate`` on a 401). ``page`` renders the body when the
+    config has no ``error_page`` for the status (a tool's own refusal page).
     """
 
     def __init__(
@@ -142,8 +144,12 @@ class HTTPError(Exception):
         message: str | None = None,
         *,
         headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        page: Any = None,
     ) -> None:
         self.status = parse_status(status)
+        #: the page to show when config names none for this status: a callable or a
+        #: file path, as ``error_page.<code>`` takes (a tool's own refusal page)
+        self.page = page
         if self.status < 400:
             raise ValueError(f"HTTPError needs a 4xx or 5xx status, not {self.status}")
         self.message = message
@@ -158,6 +164,17 @@ class HTTPError(Exception):
             if self.message
             else status_line(self.status)
         )
+
+
+class Answered(Exception):  # a signal, like HTTPRedirect, not a failure
+    """Raise from a hook before the handler when the response is complete.
+
+    The rest of the handling is skipped: the later hooks of
+    ``on_start_resource``, ``before_request_body`` and ``before_handler``, and
+    the handler itself. ``before_finalize`` and the hookpoints after it still
+    run, so headers, logging and the like still apply. A CORS preflight is
+    answered this way, before any tool that authenticates or loads a session.
+    """
 
 
 class NotFound(HTTPError):

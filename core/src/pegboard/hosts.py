@@ -30,7 +30,7 @@ def check_host_pattern(pattern: str) -> str:
     if "://" in text or "/" in text:
         raise ValueError(f"{pattern!r} is a URL; list the host name alone, like 'example.com'")
     body = text[1:] if text.startswith(".") else text
-    if not body or not _HOST.match(body):
+    if not body or not _HOST.fullmatch(body):
         raise ValueError(f"{pattern!r} is not a host name like 'example.com' or '.example.com'")
     return text
 
@@ -38,7 +38,7 @@ def check_host_pattern(pattern: str) -> str:
 def _split(host: str) -> tuple[str, str | None] | None:
     """(name, port) of a Host value, lower-cased; None if it is malformed."""
     text = host.strip().lower()
-    match = _HOST.match(text)
+    match = _HOST.fullmatch(text)
     if match is None:
         return None
     port = match.group(1)

@@ -14,6 +14,7 @@ import dataclasses
 import importlib
 import importlib.util
 import inspect
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -199,11 +200,17 @@ def import_string(path: str) -> Any:
 
 
 def type_name(annotation: Any) -> str:
+    """``annotation`` as a reader writes it: ``list[str] | None``, ``pegboard.Request``."""
     if annotation is MISSING or annotation is Any:
         return "any"
     if isinstance(annotation, type):
         return annotation.__name__
-    return str(annotation).replace("typing.", "").replace("collections.abc.", "")
+    text = str(annotation).replace("typing.", "").replace("collections.abc.", "")
+    # pegboard.request.Request -> pegboard.Request: the public name, not the module path
+    return _PRIVATE_PATH.sub(r"\1.\2", text)
+
+
+_PRIVATE_PATH = re.compile(r"\b(pegboard)\.[a-z_]+\.([A-Z]\w*)")
 
 
 def _is_callable_type(annotation: Any) -> bool:

@@ -143,6 +143,27 @@ class Plan:
         new.runners = tuple(runners)
         return new
 
+    def with_wrapper(self, wrapper: HookWrapper) -> Plan:
+        """A copy whose every hook is also wrapped by ``wrapper`` (see PlanBuilder.wrap_hooks).
+
+        For instrumentation of some requests only (one in N sampled): the
+        tool switches ``req.plan`` to such a copy, made once per plan, and the
+        other requests run the compiled plan untouched.
+        """
+        return Plan(
+            self.hooks,
+            config=self.config,
+            tools=self.tools,
+            label=self.label,
+            max_body_size=self.max_body_size,
+            show_tracebacks=self.show_tracebacks,
+            process_request_body=self.process_request_body,
+            error_pages=self.error_pages,
+            response_headers=self.response_headers,
+            quick_answer=self.quick_answer,
+            hook_wrappers=(*self.hook_wrappers, wrapper),
+        )
+
     def describe(self) -> list[str]:
         """Human-readable lines: each hookpoint and its hooks in run order."""
         lines = []

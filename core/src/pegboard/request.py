@@ -22,6 +22,9 @@ __all__ = ["Remote", "Request"]
 
 Params = dict[str, "str | list[str]"]
 
+# PERF: a request's State without a Python-level __init__ call.
+_new_state = object.__new__
+
 
 class Remote(NamedTuple):
     """The peer of the connection (or the client, once a proxy tool rewrote it)."""
@@ -112,7 +115,7 @@ class Request:
         """Data of this one request that tools and the handler share (created on first use)."""
         state = self._state
         if state is None:
-            state = self._state = State()
+            state = self._state = _new_state(State)
         return state
 
     @property

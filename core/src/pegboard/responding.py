@@ -18,6 +18,7 @@ from .error_pages import apply_http_error, apply_redirect
 from .errors import _STATUS_LINES, HTTPError, HTTPRedirect, status_line
 from .headers import ResponseHeaders
 from .hooks import run_hooks
+from .httputil import NO_BODY_STATUSES as STATUSES_WITHOUT_BODY
 from .request import Request
 from .response import Response
 
@@ -26,8 +27,6 @@ __all__ = ["ResponseBody", "finish", "handler_result"]
 _log = logging.getLogger("pegboard.error")
 
 _DEFAULT_TYPE = "text/html; charset=utf-8"
-#: Statuses whose responses never carry a body.
-STATUSES_WITHOUT_BODY = frozenset({204, 304, *range(100, 200)})
 
 #: ``unexpected(req, resp, exc)``: turns an exception into a 500 (App._unexpected)
 Unexpected = Callable[[Request, Response, BaseException], None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 __all__ = ["State"]
 
@@ -24,20 +24,17 @@ class State:
     """
 
     def __init__(self, **values: Any) -> None:
-        self.__dict__.update(values)
+        if values:
+            self.__dict__.update(values)
 
-    def __getattr__(self, name: str) -> Any:
-        # Only called for names that are not set.
-        raise AttributeError(f"state has no {name!r}; set it first (state.{name} = ...)")
+    # PERF: no __getattr__, __setattr__ or __delattr__ at run time (a Python hook
+    # there slows every read or write); any attribute is allowed, which these tell
+    # type checkers.
+    if TYPE_CHECKING:
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        self.__dict__[name] = value
+        def __getattr__(self, name: str) -> Any: ...
 
-    def __delattr__(self, name: str) -> None:
-        try:
-            del self.__dict__[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
     def get(self, name: str, default: Any = None) -> Any:
         """The value of ``name``, or ``default`` when it is not set."""

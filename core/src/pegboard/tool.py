@@ -263,11 +263,15 @@ class Tool(Generic[OptionsT]):
         plan.add(self.point, self.callback, self.priority, self.failsafe, args=(options,))
 
     def attach_configured(self, plan: PlanBuilder, options: dict[str, Any], label: str) -> None:
-        """Attach with validated config, in whichever form this tool declares its options."""
+        """Attach with validated config, in whichever form this tool declares its options.
+
+        ``attach`` may raise :class:`~pegboard.OptionError` for what it can only
+        check with the app at hand (a backend that is not installed, a folder).
+        """
         if self.options_type is not None:
-            self.attach(plan, self.build_options(options, label))
+            self._checked(label, self.attach, plan, self.build_options(options, label))
         elif type(self).attach is not Tool.attach:
-            self.attach(plan, **options)
+            self._checked(label, self.attach, plan, **options)
         else:
             assert self.callback is not None
             plan.add(self.point, self.callback, self.priority, self.failsafe, **options)
@@ -321,7 +325,7 @@ class WrapperTool(Tool[OptionsT]):
 
     def attach_configured(self, plan: PlanBuilder, options: dict[str, Any], label: str) -> None:
         if self.options_type is not None:
-            self.attach(plan, self.build_options(options, label))
+            self._checked(label, self.attach, plan, self.build_options(options, label))
         else:
             plan.add(
                 "before_handler", _wrap_handler, self.priority, args=(self.wrapper, ()), **options

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .cherrypy_names import CHERRYPY_KEYS, cherrypy_hint
 from .config import Config
 from .errors import ConfigError
 from .hooks import HOOKPOINTS, Hook
@@ -21,6 +22,14 @@ from .plugins import ToolRegistry
 from .tool import suggest
 
 __all__ = ["INVALID", "ConfigValidator", "NamespaceValidator"]
+
+
+def _names_nothing(message: str) -> bool:
+    """Whether a validation message says the key names nothing (unknown namespace/key/option)."""
+    return message.startswith(("unknown ", "tool ")) and (
+        "unknown" in message or "has no option" in message
+    )
+
 
 #: Stands for a tool option whose value was wrong (and reported) in its section.
 INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "<invalid>"})()
@@ -46,6 +55,12 @@ class ConfigValidator:
         self.errors: list[ConfigError] = []
 
     def _found(self, error: ConfigError, section: str, key: str | None) -> None:
+        hint = cherrypy_hint(error.key) if error.key else None
+        if hint is not None and "did you mean" in error.message and error.key not in CHERRYPY_KEYS:
+            hint = None  # a family of CherryPy names, but the spelling is closer to ours
+        if hint is not None and _names_nothing(error.message):
+            # A CherryPy name: say what it is here, not a "did you mean" of letters.
+            error = ConfigError(hint, section=error.section, key=error.key, source=error.source)
         source: str | None = (
             self.config.source_of(section, key) if key is not None else self.config.source
         )
@@ -69,6 +84,10 @@ class ConfigValidator:
                 hint = suggest(ns, [*GLOBAL_OPTIONS, *self.namespaces])
                 first = next(iter(keys), None)
                 error = ConfigError(f"unknown namespace {ns!r}{hint}", section="global", key=ns)
+                if first is not None and cherrypy_hint(f"{ns}.{first}"):
+                    error = ConfigError(
+                        f"unknown namespace {ns!r}{hint}", section=ns, key=f"{ns}.{first}"
+                    )
                 self._found(error, ns, first)
                 continue
             for key, value in keys.items():

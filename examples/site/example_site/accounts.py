@@ -13,6 +13,7 @@ from typing import Any
 
 import pegboard
 from pegboard_http import request_id_of
+from pegboard_secure_headers import csp_nonce
 
 from . import pages
 from .assets import load_manifest, static_url
@@ -59,4 +60,5 @@ def login_screen(
         icon=static_url(_MANIFEST, "favicon.svg"),
         current="/account",
         request_id=request_id_of(req),
+        nonce=csp_nonce(req),
     )

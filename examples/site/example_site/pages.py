@@ -1,9 +1,10 @@
 """The example site's HTML: one layout and a function per page.
 
 Plain f-strings with every dynamic value passed through ``html.escape``; a
-real site would use a template engine. No inline styles or scripts: the
-Content-Security-Policy header (``default-src 'self'``) forbids them, and all
-styling comes from the hashed stylesheet.
+real site would use a template engine. The Content-Security-Policy
+(``default-src 'self'``, from the secure_headers tool) forbids inline code
+unless it carries the response's nonce: the one inline script of the layout
+does (``csp_nonce(req)``); all styling comes from the hashed stylesheet.
 """
 
 from __future__ import annotations
@@ -30,13 +31,26 @@ def layout(
     icon: str,
     current: str = "",
     request_id: str | None = None,
+    nonce: str | None = None,
 ) -> str:
-    """A whole page around ``body`` (already HTML)."""
+    """A whole page around ``body`` (already HTML).
+
+    With ``nonce`` (the response's CSP nonce) the footer gets a small inline
+    script that writes the visitor's local time; a page sent to many
+    visitors (from the cache) has no nonce, and no script.
+    """
     links = "".join(
         f'<a href="{href}"{" aria-current=page" if href == current else ""}>{label}</a>'
         for href, label in NAV
     )
     footer = f"request id <code>{escape(request_id)}</code>" if request_id else ""
+    script = (
+        f'<script nonce="{escape(nonce)}">'
+        "document.getElementById('local-time').textContent = "
+        "'your time ' + new Date().toLocaleTimeString();</script>"
+        if nonce
+        else ""
+    )
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -48,8 +62,9 @@ def layout(
         '<header class="site-header"><a class="brand" href="/">pegboard example</a>'
         f"<nav>{links}</nav></header>"
         f"<main>{body}</main>"
-        f'<footer class="site-footer">Served by pegboard · {footer}</footer>'
-        "</body></html>\n"
+        f'<footer class="site-footer">Served by pegboard · {footer} '
+        '<span id="local-time"></span></footer>'
+        f"{script}</body></html>\n"
     )
 
 
@@ -74,8 +89,11 @@ def home(visits: int, user: str | None) -> str:
         "<code>json_out</code>, <code>etags</code> and <code>gzip</code>.</li>"
         '<li><a href="/admin">Admin</a>: HTTP Digest authentication '
         "(<code>auth_digest</code>).</li>"
-        '<li><a href="/metrics">Metrics</a>: HTTP Basic authentication '
-        "(<code>auth_basic</code>).</li>"
+        '<li><a href="/admin/stats">Statistics</a>: requests per route, latency, the time '
+        "each tool takes, objects and gc, behind the Digest login (<code>stats</code>, "
+        "<code>stats_page</code>).</li>"
+        '<li><a href="/metrics">Metrics</a>: the same figures for Prometheus, behind HTTP '
+        "Basic authentication (<code>stats_metrics</code>, <code>auth_basic</code>).</li>"
         '<li><a href="/about">About</a>: every route and the tools on it '
         "(<code>trailing_slash</code> adds the slash).</li>"
         "</ul></section>"
@@ -128,16 +146,18 @@ def report(rows: Iterable[tuple[int, int]], generated: str, took_ms: float) -> s
     )
 
 
-def admin(user: str, notes: int, purged: int | None) -> str:
+def admin(user: str, notes: int, purged: int | None, csrf_field: str) -> str:
+    """The admin page; ``csrf_field`` is the csrf tool's hidden token field (HTML)."""
     done = f'<p id="purged">Dropped {purged} cached page(s).</p>' if purged is not None else ""
     return (
         "<h1>Admin</h1>"
         '<section class="card">'
         f'<p id="admin-user">Digest login: <strong>{escape(user)}</strong>.</p>'
         f"<p>{notes} note(s) in the store.</p>{done}"
-        '<form method="post" action="/admin/purge-cache">'
+        f'<form method="post" action="/admin/purge-cache">{csrf_field}'
         '<button type="submit">Empty the page cache</button></form>'
-        "</section>"
+        '<p><a href="/admin/stats">Statistics</a> (and <a href="/admin/stats/gc">objects '
+        "and gc</a>).</p></section>"
     )
 
 

@@ -291,3 +291,34 @@ def test_unavailable_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="redis-server not found"):
         unavailable("redis-server not found")
+
+
+def test_a_persistent_redis_keeps_its_keys_across_a_kill(tmp_path: Path) -> None:
+    import redis
+
+    with backends.start_redis(tmp_path / "redis", persistent=True) as server:
+        client = redis.Redis.from_url(server.url)
+        client.set("kept", b"1")
+        port = server.port
+        took = server.restart(kill=True)
+        assert server.port == port and took < 10
+        assert redis.Redis.from_url(server.url).get("kept") == b"1"
+        plain = backends.start_redis(tmp_path / "plain")
+        try:
+            redis.Redis.from_url(plain.url).set("gone", b"1")
+            plain.restart(kill=True)
+            assert redis.Redis.from_url(plain.url).get("gone") is None
+        finally:
+            plain.stop()
+
+
+def test_postgresql_keeps_its_tables_across_a_kill(tmp_path: Path) -> None:
+    import psycopg
+
+    with backends.start_postgresql(tmp_path / "pg") as server:
+        with psycopg.connect(server.url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE kept (n int)")
+            conn.execute("INSERT INTO kept VALUES (7)")
+        server.restart(kill=True)
+        with psycopg.connect(server.url, autocommit=True) as conn:
+            assert conn.execute("SELECT n FROM kept").fetchone() == (7,)

@@ -7,10 +7,12 @@ gives; a no-op config hook turns quick answers off for the comparison.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from pegboard_caching.cache import ResponseCache
-from pegboard_caching.testing import use_clock
+from pegboard_caching.testing import FakeClock, use_clock
 
 
 def _noop(req, resp):
@@ -66,8 +68,10 @@ def test_a_quick_hit_is_the_lifecycle_hit(
 
     monkeypatch.setattr(ResponseCache, "lookup", counting)
     answers = []
+    start = time.time()
     for app in _pair(make_app, store):
-        clock = use_clock(app)
+        # One start time for both apps: the stored Date must not differ by a second.
+        clock = use_clock(app, FakeClock(start))
         client = make_client(app)
         client.get(path, headers=headers)
         clock.advance(7)

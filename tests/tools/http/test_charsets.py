@@ -266,3 +266,99 @@ def test_decode_bad_charset_is_a_config_error(make_app):
     app = _decode_app(make_app, default_encoding=["utf-8", "nope"])
     with pytest.raises(pegboard.ConfigError, match=r"tools\.decode\.default_encoding"):
         app.start()
+
+
+# -- hardening: a forced charset and bytes bodies; charsets that are no text encodings -------
+
+
+@pytest.mark.parametrize("accept_charset", ["utf-16", "ascii, utf-8;q=0.5"])
+def test_a_forced_charset_honours_accept_charset_for_a_bytes_body(
+    make_app, make_client, accept_charset
+):
+    app = make_app({"/": {"tools.encode.on": True, "tools.encode.encoding": "iso-8859-1"}})
+    app.route("/raw", lambda req, resp: TEXT.encode("utf-8"))  # bytes, no Content-Type
+    client = make_client(app)
+    refused = client.get("/raw", headers={"Accept-Charset": accept_charset})
+    assert refused.status == 406
+    assert "iso-8859-1" in refused.text
+    accepted = client.get("/raw", headers={"Accept-Charset": "iso-8859-1"})
+    assert accepted.headers["Content-Type"] == "text/html; charset=iso-8859-1"
+    assert accepted.body == TEXT.encode("latin-1")
+    plain = client.get("/raw")
+    assert (plain.status, plain.body) == (200, TEXT.encode("latin-1"))
+    assert plain.headers["Vary"] == "Accept-Charset"
+
+
+def test_a_bytes_body_without_a_type_is_negotiated_like_text(make_app, make_client):
+    app = make_app({"/": {"tools.encode.on": True}})
+    app.route("/raw", lambda req, resp: TEXT.encode("utf-8"))
+    result = make_client(app).get("/raw", headers={"Accept-Charset": "iso-8859-1"})
+    assert result.headers["Content-Type"] == "text/html; charset=iso-8859-1"
+    assert result.body == TEXT.encode("latin-1")
+
+
+def test_a_body_invalid_in_its_own_charset_goes_out_as_it_is_when_acceptable(make_app, make_client):
+    app = make_app({"/": {"tools.encode.on": True}})
+    app.route("/raw", lambda req, resp: b"\xff\xfe not utf-8")
+    client = make_client(app)
+    kept = client.get("/raw", headers={"Accept-Charset": "iso-8859-1, utf-8;q=0.1"})
+    assert (kept.status, kept.body) == (200, b"\xff\xfe not utf-8")
+    assert kept.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert client.get("/raw", headers={"Accept-Charset": "iso-8859-1"}).status == 406
+
+
+@pytest.mark.parametrize(
+    "charset", ["rot13", "hex", "base64", "zlib", "bz2", "uu", "utf-7", "unicode_escape", "klingon"]
+)
+@pytest.mark.parametrize(
+    "options", [{}, {"default_encoding": ["utf-8", "cp1252"]}], ids=["default", "list"]
+)
+def test_a_declared_charset_that_is_no_text_encoding_is_415(
+    make_app, make_client, charset, options
+):
+    client = make_client(_decode_app(make_app, **options))
+    result = client.post(
+        "/form", body=b"name=J%C3%BCrgen", headers={"Content-Type": f"{FORM}; charset={charset}"}
+    )
+    assert result.status == 415
+    assert "not a text encoding" in result.text
+
+
+def test_a_forced_encoding_overrides_a_bogus_declared_charset(make_app, make_client):
+    client = make_client(_decode_app(make_app, encoding=["utf-8", "cp1252"]))
+    result = client.post(
+        "/form", body=b"name=J%FCrgen", headers={"Content-Type": f"{FORM}; charset=rot13"}
+    )
+    assert result.text == "name=Jürgen"
+
+
+@pytest.mark.parametrize("charset", ["rot13", "hex", "zlib", "x\x00y"])
+def test_a_multipart_part_in_a_non_text_charset_is_400(make_app, make_client, charset):
+    boundary = "xyz"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="name"\r\n'
+        f"Content-Type: text/plain; charset={charset}\r\n\r\nvalue\r\n--{boundary}--\r\n"
+    ).encode("latin-1")
+    client = make_client(_decode_app(make_app, default_encoding=["utf-8", "cp1252"]))
+    result = client.post(
+        "/form", body=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    )
+    assert result.status == 400
+
+
+@pytest.mark.parametrize("charset", ['"utf-8', "x\x00", "utf 8"])
+def test_a_malformed_form_content_type_is_400(make_app, make_client, charset):
+    result = make_client(_decode_app(make_app)).post(
+        "/form", body=b"name=x", headers={"Content-Type": f"{FORM}; charset={charset}"}
+    )
+    assert result.status == 400
+    assert "Content-Type" in result.text
+
+
+def test_an_urlencoded_body_is_split_as_bytes_before_it_is_decoded(make_app, make_client):
+    # In UTF-16 "=" and "&" are two bytes each: decoding the whole body first
+    # would keep them, splitting the bytes first (WHATWG) does not find them.
+    body = "name=value".encode("utf-16-le")
+    client = make_client(_decode_app(make_app, default_encoding=["utf-16-le"]))
+    result = client.post("/form", body=body, headers={"Content-Type": FORM})
+    assert result.status == 400

@@ -13,6 +13,8 @@ README_TOML = """
 tools.request_id.on = true
 tools.proxy.on = true
 tools.proxy.trusted = ["10.0.0.0/8"]
+tools.proxy.remote = "X-Forwarded-For"
+tools.proxy.scheme = "X-Forwarded-Proto"
 tools.access_log.on = true
 tools.response_headers.on = true
 tools.response_headers.headers = { X-Content-Type-Options = "nosniff", X-Frame-Options = "DENY" }

@@ -36,6 +36,9 @@ def _site(make_app):
             "/": {
                 "tools.request_id.on": True,
                 "tools.proxy.on": True,
+                "tools.proxy.remote": "X-Forwarded-For",
+                "tools.proxy.scheme": "X-Forwarded-Proto",
+                "tools.proxy.local": "X-Forwarded-Host",
                 "tools.access_log.on": True,
                 "tools.trailing_slash.on": True,
                 "tools.encode.on": True,

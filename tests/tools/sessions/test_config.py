@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import wsgiref.util
 from typing import Any
 
 import pytest
@@ -45,6 +46,22 @@ def _start(make_app: Any, **options: Any) -> None:
         ({"name": "bad name"}, "name", "not a valid cookie name"),
         ({"path": "/a;b"}, "path", "must not contain"),
         ({"storage_typ": "ram"}, "storage_typ", "did you mean 'storage_type'?"),
+        ({"max_sessions": 0}, "max_sessions", "at least 1"),
+        ({"max_sessions": "many"}, "max_sessions", "expected int | None"),
+        (
+            {"storage_type": "file", "storage_path": "/tmp/x", "max_sessions": 10},
+            "max_sessions",
+            "bounds the ram store only; remove it for storage_type 'file'",
+        ),
+        ({"clean_freq": -1}, "clean_freq", "must not be negative"),
+        ({"lock_lease": 0}, "lock_lease", "greater than 0"),
+        ({"backend_timeout": 0}, "backend_timeout", "greater than 0"),
+        ({"domain": "a,b"}, "domain", "must not contain"),
+        (
+            {"storage_type": "redis", "url": "redis://h:1", "pool_size": 0},
+            "pool_size",
+            "at least 1",
+        ),
     ],
 )
 def test_bad_options_are_config_errors_naming_the_key(make_app, options, key, message):
@@ -114,3 +131,69 @@ def test_priority_option_moves_the_init_hook(make_app):
     )
     assert lines[0].split()[:2] == ["before_handler", "12"]
     assert lines[1].split()[:2] == ["before_finalize", "10"]
+
+
+def test_the_declared_hooks_are_the_ones_attached(make_app):
+    from pegboard_sessions import SessionAuthTool, SessionsTool
+
+    app = make_app(
+        {
+            "/": {
+                "tools.sessions.on": True,
+                "tools.session_auth.on": True,
+                "tools.session_auth.check_username_and_password": lambda user, password: False,
+            }
+        }
+    )
+    app.route("/", lambda req, resp: "ok")
+    app.compile()
+    (route,) = app.router.routes()
+    plan = route.default_plan
+    for tool in (SessionsTool(), SessionAuthTool()):
+        attached = [
+            (point, hook.priority, hook.failsafe)
+            for point in pegboard.HOOKPOINTS
+            for hook in plan.hooks[point]
+            if hook.source == tool.name
+        ]
+        declared = [(h.point, h.priority, h.failsafe) for h in tool.hooks if not h.per_request]
+        assert attached == declared
+        assert all(h.does for h in tool.hooks)
+
+
+def test_the_declared_per_request_hook_is_the_one_a_streamed_body_attaches(
+    counter_app, make_client
+):
+    from pegboard_sessions import SessionsTool
+
+    app = counter_app({"storage_type": "ram"})
+    client = make_client(app)
+    client.get("/start")
+    seen: list[Any] = []
+
+    @app.route("/late")
+    def late(req: Any, resp: Any) -> Any:
+        seen.append(req)
+
+        def body() -> Any:
+            yield str(req.session.get("n")).encode()  # locks the session mid-body
+
+        return body()
+
+    environ: dict[str, Any] = {
+        "PATH_INFO": "/late",
+        "HTTP_COOKIE": f"session_id={client.cookie('session_id')}",
+    }
+    wsgiref.util.setup_testing_defaults(environ)
+    chunks = app(environ, lambda status, headers, exc_info=None: None)
+    assert b"".join(chunks) == b"0"
+    (req,) = seen
+    added = [
+        (point, hook.priority, hook.failsafe)
+        for point in pegboard.HOOKPOINTS
+        for hook in req.plan.hooks[point]
+        if hook.source is None and "release" in hook.describe()
+    ]
+    declared = [(h.point, h.priority, h.failsafe) for h in SessionsTool.hooks if h.per_request]
+    assert added == declared == [("on_end_request", 50, True)]
+    chunks.close()

@@ -9,15 +9,9 @@ from typing import Any
 
 import pytest
 
-from pegboard_sessions import SessionsTool
+from pegboard_sessions import stores_of
 
 SECOND = 1 / 60  # lifetimes are configured in minutes
-
-
-def _tool(app: Any) -> SessionsTool:
-    tool = app.tools.get("sessions")
-    assert isinstance(tool, SessionsTool)
-    return tool
 
 
 def _cleaners() -> list[threading.Thread]:
@@ -76,7 +70,7 @@ def test_max_age_ends_a_session_however_busy(backend, counter_app, make_client):
 
 def _stored(backend: Any, app: Any, request: pytest.FixtureRequest) -> int:
     """How many records the store physically holds, expired or not."""
-    storage = _tool(app).stores[0].storage
+    storage = stores_of(app)[0].storage
     if backend.name == "ram":
         return len(storage)  # type: ignore[arg-type]
     if backend.name == "file":
@@ -106,7 +100,7 @@ def test_cleanup_thread_removes_expired_records_and_stops_with_the_app(
     while _stored(backend, app, request) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _stored(backend, app, request) == 0
-    (handle,) = _tool(app).stores
+    (handle,) = stores_of(app)
     cleaner = handle.cleaner
     assert cleaner is not None and cleaner.is_alive()
     app.stop()
@@ -117,7 +111,7 @@ def test_cleanup_thread_removes_expired_records_and_stops_with_the_app(
 def test_stores_with_their_own_expiry_need_no_cleanup_thread(backend, counter_app, make_client):
     app = counter_app(backend)
     make_client(app).get("/incr")
-    assert _tool(app).stores[0].cleaner is None
+    assert stores_of(app)[0].cleaner is None
 
 
 def test_compiling_opens_nothing_starting_does(make_app):
@@ -142,7 +136,7 @@ def test_apps_in_one_process_keep_their_own_stores(backend, counter_app, make_cl
     assert two.get("/incr").text == "1"
     first.stop()  # closes the first app's store only
     assert two.get("/incr").text == "2"
-    assert _tool(second).stores[0].cleaner is not None
+    assert stores_of(second)[0].cleaner is not None
     # The first app starts again on its next request, with a fresh store.
     assert one.get("/read").text == "None"
 

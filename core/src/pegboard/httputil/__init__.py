@@ -18,6 +18,7 @@ input. See ``docs/httputil.md`` for a guide with examples.
 - Media types and charsets: :func:`parse_media_type`, :class:`MediaTypeMatcher`,
   :func:`charset_codec`.
 - Caching (RFC 9111 §5.2): :func:`parse_cache_control`.
+- Credentials (RFC 9110 §11): :func:`parse_authorization`, :func:`parse_auth_params`.
 - :data:`NO_BODY_STATUSES`.
 """
 
@@ -39,6 +40,7 @@ from ._accept import (
     parse_qvalue,
     ranked_encodings,
 )
+from ._auth import Credentials, parse_auth_params, parse_authorization
 from ._cachecontrol import (
     DELTA_SECONDS_MAX,
     CacheControl,
@@ -96,6 +98,7 @@ __all__ = [
     "AcceptLanguage",
     "ByteRange",
     "CacheControl",
+    "Credentials",
     "EntityTag",
     "HeaderError",
     "MediaRange",
@@ -122,6 +125,8 @@ __all__ = [
     "parse_accept_charset",
     "parse_accept_encoding",
     "parse_accept_language",
+    "parse_auth_params",
+    "parse_authorization",
     "parse_cache_control",
     "parse_delta_seconds",
     "parse_entity_tag",

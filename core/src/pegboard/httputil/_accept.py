@@ -13,11 +13,11 @@ response left uncompressed is never wrong).
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
+from ._cache import cache_short
 from ._fields import HeaderError, _shorten, parse_parameters, split_list
 from ._mediatypes import MediaType, parse_media_type
 
@@ -63,16 +63,14 @@ def parse_qvalue(text: str) -> float | None:
     return q if q <= 1.0 else None
 
 
-@dataclass(frozen=True, slots=True)
-class QualityItem:
+class QualityItem(NamedTuple):
     """One member of Accept-Encoding, Accept-Charset or Accept-Language: lower-cased value and q."""
 
     value: str
     q: float
 
 
-@dataclass(frozen=True, slots=True)
-class MediaRange:
+class MediaRange(NamedTuple):
     """One member of Accept: ``type/subtype`` (either may be ``*``), parameters before q, q."""
 
     type: str
@@ -165,7 +163,20 @@ class AcceptEncoding(_Preferences):
         Include ``"identity"`` among them to see where it ranks.
         """
         floor = self.quality("identity")
-        return tuple(o for o in self.ranked(offers) if self.quality(o) >= floor)
+        weights = self._weights
+        star = weights.get("*")
+        unnamed = 0.0 if star is None else star
+        scored = []
+        for index, offer in enumerate(offers):
+            # PERF: quality() inlined; this runs once per new header and route.
+            name = offer.lower()
+            q = weights.get(_CODING_ALIASES.get(name, name))
+            if q is None:
+                q = _IDENTITY_DEFAULT if name == "identity" and star is None else unnamed
+            if q > 0.0 and q >= floor:
+                scored.append((-q, index, offer))
+        scored.sort()
+        return tuple(offer for _, _, offer in scored)
 
 
 class AcceptCharset(_Preferences):
@@ -304,19 +315,30 @@ def _split_member(member: str) -> tuple[str, tuple[tuple[str, str], ...], float]
     return member[:semicolon].rstrip(_OWS), tuple(params), q
 
 
-def _quality_items(value: str, strict: bool, kind: str) -> list[QualityItem]:
+def _quality_items(
+    value: str, strict: bool, kind: str, aliases: dict[str, str] | None = None
+) -> list[QualityItem]:
     check = _LANGUAGE_RANGE if kind == "language range" else _TOKEN
     items: list[QualityItem] = []
-    for member in _members(value, strict):
+    # PERF: without a quoted string, str.split is the list grammar; no second pass.
+    members = value.split(",") if '"' not in value else _members(value, strict)
+    for member in members:
+        member = member.strip(_OWS)
+        if not member:
+            continue
         try:
-            name, _, q = _split_member(member)
+            if ";" in member:
+                name, _, q = _split_member(member)
+            else:
+                name, q = member, 1.0
             if check(name) is None:
                 raise HeaderError(f"{_shorten(name)} is not a valid {kind}")
         except HeaderError:
             if strict:
                 raise
             continue
-        items.append(QualityItem(name.lower(), q))
+        name = name.lower()
+        items.append(QualityItem(aliases.get(name, name) if aliases else name, q))
     return items
 
 
@@ -358,26 +380,22 @@ def parse_accept(value: str, *, strict: bool = True) -> Accept:
 
 # PERF: clients send the same few header values again and again; each parse is
 # a pure function of the value, so it is kept (bounded) and shared.
-@functools.lru_cache(maxsize=256)
+@cache_short(256)
 def _parse_accept_encoding(value: str, strict: bool) -> AcceptEncoding:
-    items = [
-        QualityItem(_CODING_ALIASES.get(i.value, i.value), i.q)
-        for i in _quality_items(value, strict, "content coding")
-    ]
-    return AcceptEncoding(items)
+    return AcceptEncoding(_quality_items(value, strict, "content coding", _CODING_ALIASES))
 
 
-@functools.lru_cache(maxsize=256)
+@cache_short(256)
 def _parse_accept_charset(value: str, strict: bool) -> AcceptCharset:
     return AcceptCharset(_quality_items(value, strict, "charset"))
 
 
-@functools.lru_cache(maxsize=256)
+@cache_short(256)
 def _parse_accept_language(value: str, strict: bool) -> AcceptLanguage:
     return AcceptLanguage(_quality_items(value, strict, "language range"))
 
 
-@functools.lru_cache(maxsize=256)
+@cache_short(256)
 def _parse_accept(value: str, strict: bool) -> Accept:
     ranges: list[MediaRange] = []
     for member in _members(value, strict):
@@ -403,10 +421,6 @@ def _media_range(member: str) -> MediaRange:
 # -- negotiation in one call -------------------------------------------------
 
 
-def _as_tuple(offers: Sequence[str]) -> tuple[str, ...]:
-    return offers if type(offers) is tuple else tuple(offers)
-
-
 def best_media(header: str | None, offers: Sequence[str], *, strict: bool = True) -> str | None:
     """The offer (a media type) the client's Accept prefers, or None when it accepts none.
 
@@ -415,7 +429,7 @@ def best_media(header: str | None, offers: Sequence[str], *, strict: bool = True
     """
     if not offers:
         return None
-    return _best_media(header or "", _as_tuple(offers), strict)
+    return _best_media(header or "", offers if type(offers) is tuple else tuple(offers), strict)
 
 
 def best_charset(header: str | None, offers: Sequence[str], *, strict: bool = True) -> str | None:
@@ -425,7 +439,7 @@ def best_charset(header: str | None, offers: Sequence[str], *, strict: bool = Tr
     """
     if not offers:
         return None
-    return _best_charset(header or "", _as_tuple(offers), strict)
+    return _best_charset(header or "", offers if type(offers) is tuple else tuple(offers), strict)
 
 
 def best_language(header: str | None, offers: Sequence[str], *, strict: bool = True) -> str | None:
@@ -435,7 +449,7 @@ def best_language(header: str | None, offers: Sequence[str], *, strict: bool = T
     """
     if not offers:
         return None
-    return _best_language(header or "", _as_tuple(offers), strict)
+    return _best_language(header or "", offers if type(offers) is tuple else tuple(offers), strict)
 
 
 def ranked_encodings(
@@ -449,7 +463,7 @@ def ranked_encodings(
     """
     if header is None or not offers:
         return ()
-    return _ranked_encodings(header, _as_tuple(offers), strict)
+    return _ranked_encodings(header, offers if type(offers) is tuple else tuple(offers), strict)
 
 
 def best_encoding(header: str | None, offers: Sequence[str], *, strict: bool = True) -> str | None:
@@ -459,27 +473,28 @@ def best_encoding(header: str | None, offers: Sequence[str], *, strict: bool = T
     """
     if header is None or not offers:
         return None
-    ranked = _ranked_encodings(header, _as_tuple(offers), strict)
+    # PERF: one call and one cache lookup on the way; offers are a tuple fixed per route.
+    ranked = _ranked_encodings(header, offers if type(offers) is tuple else tuple(offers), strict)
     return ranked[0] if ranked else None
 
 
 # PERF: the answers are pure functions of (header, offers); offers are fixed per
 # route, headers repeat, so a bounded cache turns negotiation into one lookup.
-@functools.lru_cache(maxsize=512)
+@cache_short(512)
 def _best_media(header: str, offers: tuple[str, ...], strict: bool) -> str | None:
     return _parse_accept(header, strict).best(offers)
 
 
-@functools.lru_cache(maxsize=512)
+@cache_short(512)
 def _best_charset(header: str, offers: tuple[str, ...], strict: bool) -> str | None:
     return _parse_accept_charset(header, strict).best(offers)
 
 
-@functools.lru_cache(maxsize=512)
+@cache_short(512)
 def _best_language(header: str, offers: tuple[str, ...], strict: bool) -> str | None:
     return _parse_accept_language(header, strict).best(offers)
 
 
-@functools.lru_cache(maxsize=512)
+@cache_short(512)
 def _ranked_encodings(header: str, offers: tuple[str, ...], strict: bool) -> tuple[str, ...]:
     return _parse_accept_encoding(header, strict).preferred(offers)

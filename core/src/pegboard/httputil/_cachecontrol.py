@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator, Mapping
 
+from ._cache import cache_short
 from ._fields import parse_field_names
 
 __all__ = ["DELTA_SECONDS_MAX", "CacheControl", "parse_cache_control", "parse_delta_seconds"]
@@ -147,7 +147,7 @@ def parse_cache_control(value: str | None) -> CacheControl:
 
 
 # PERF: responses of one site carry a handful of distinct Cache-Control values.
-@functools.lru_cache(maxsize=256)
+@cache_short(256)
 def _parse_cache_control(value: str) -> CacheControl:
     directives: dict[str, str | None] = {}
     position, end = 0, len(value)

@@ -9,6 +9,8 @@ import functools
 import pkgutil
 import re
 
+from ._cache import cache_short
+
 __all__ = ["charset_codec"]
 
 # mime-charset characters (RFC 2978), at most 40 of them as IANA registers.
@@ -34,23 +36,27 @@ def charset_codec(label: str) -> str | None:
     None for labels that are not charsets Python knows, and for codecs that
     are not text encodings (``rot13``, ``hex``, ``base64``, ``zlib``) or are
     unsafe (``utf-7``): decoding a body with one of those would be a 500 or a
-    hole. Only known names reach the codec registry, so unknown labels from
-    clients do not fill its cache.
+    hole. Only the normalised forms of known names reach the codec registry,
+    so labels made up by clients do not fill its caches.
     """
     return _charset_codec(label.strip(" \t"))
 
 
 # PERF: a handful of labels recur; the lookup below walks the codec registry.
-@functools.lru_cache(maxsize=256)
+@cache_short(256)
 def _charset_codec(label: str) -> str | None:
     if _LABEL(label) is None:
         return None
     normalised = encodings.normalize_encoding(label.lower())
     known = _known_names()
-    if normalised not in known and normalised.replace(".", "_") not in known:
-        return None
+    if normalised not in known:
+        normalised = normalised.replace(".", "_")
+        if normalised not in known:
+            return None
     try:
-        info = codecs.lookup(label)
+        # The normalised name, not the label: "utf!8" and "utf#8" must not each add an
+        # entry to the codec registry's caches, which nothing ever empties.
+        info = codecs.lookup(normalised)
     except (LookupError, ValueError):
         return None
     if not getattr(info, "_is_text_encoding", True) or info.name in _REFUSED:

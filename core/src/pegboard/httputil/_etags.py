@@ -7,11 +7,10 @@ comparison only needs the opaque parts equal.
 
 from __future__ import annotations
 
-import functools
 import re
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
+from ._cache import cache_short
 from ._fields import HeaderError, _shorten
 
 __all__ = [
@@ -34,11 +33,11 @@ _MEMBER = re.compile(rf'[ \t]*(W/)?"({_ETAGC})"[ \t]*(?:,[ \t,]*|\Z)')
 _LEADING = re.compile(r"[ \t,]*")
 
 
-@dataclass(frozen=True, slots=True)
-class EntityTag:
+class EntityTag(NamedTuple):
     """One entity-tag: its opaque part (without quotes) and whether it is weak.
 
-    ``str()`` gives the header form: ``"v1"`` or ``W/"v1"``.
+    ``str()`` gives the header form: ``"v1"`` or ``W/"v1"``. A named tuple:
+    PERF, it is built for every member of every list parsed.
     """
 
     opaque: str
@@ -62,7 +61,7 @@ def parse_entity_tag(value: str) -> EntityTag | None:
 
 
 # PERF: the same few stored tags are compared on every conditional request.
-@functools.lru_cache(maxsize=1024)
+@cache_short(1024)
 def _parse_entity_tag(value: str) -> EntityTag | None:
     match = _ENTITY_TAG(value)
     if match is None:
@@ -90,7 +89,7 @@ def parse_entity_tag_list(
     return _parse_list(value, strict)
 
 
-@functools.lru_cache(maxsize=512)
+@cache_short(512)
 def _parse_list(value: str, strict: bool) -> tuple[EntityTag, ...] | Literal["*"]:
     if value.strip(" \t") == "*":
         return "*"

@@ -26,6 +26,9 @@ class HeaderError(ValueError):
     """
 
 
+HeaderError.__module__ = "pegboard.httputil"  # where users import it from; tracebacks say so
+
+
 _TCHAR = "!#$%&'*+\\-.^_`|~0-9A-Za-z"
 _TOKEN = re.compile(f"[{_TCHAR}]+").fullmatch
 # qdtext and quoted-pair octets: HTAB, SP, visible ASCII and obs-text, never other controls.

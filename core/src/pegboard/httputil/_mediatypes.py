@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
+from ._cache import cache_short
 from ._fields import HeaderError, _shorten, is_token, parse_parameters, quote_if_needed
 
 __all__ = ["MediaType", "MediaTypeMatcher", "is_media_pattern", "parse_media_type"]
@@ -18,12 +18,12 @@ _PATTERN_PART = re.compile(r"[!#$%&'+\-.^_`|~0-9A-Za-z]+").fullmatch  # a token 
 _MATCH_CACHE_SIZE = 256
 
 
-@dataclass(frozen=True, slots=True)
-class MediaType:
+class MediaType(NamedTuple):
     """A concrete media type: lower-cased ``type``/``subtype`` and its parameters in order.
 
     Parameter names are lower-cased, values kept as sent (unquoted);
-    ``str()`` gives the header form, quoting values that need it.
+    ``str()`` gives the header form, quoting values that need it. An
+    immutable named tuple, like the other parsed values here.
     """
 
     type: str
@@ -89,7 +89,7 @@ def parse_media_type(value: str) -> MediaType:
 
 
 # PERF: a site sees few distinct Content-Type values; the parse is a pure function of them.
-@functools.lru_cache(maxsize=256)
+@cache_short(256)
 def _parse_media_type(value: str) -> MediaType:
     match = _MEDIA_TYPE.fullmatch(value)
     if match is None:

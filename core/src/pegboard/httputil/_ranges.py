@@ -28,22 +28,22 @@ _MAX_DIGITS = 18
 _HUGE = 10**_MAX_DIGITS
 
 
-def _position(digits: str) -> tuple[int, str]:
-    """A position as (value, significant digits); the value is capped, the digits order it.
+def _position(digits: str) -> int:
+    """A position, capped at 10**18: beyond every representation, so only its order matters.
 
     PERF and safety: int() on thousands of digits is slow and, past Python's
     int-string limit, a ValueError; a number this long only has to compare.
     """
+    if len(digits) <= _MAX_DIGITS:
+        return int(digits)
     significant = digits.lstrip("0")
-    if len(significant) > _MAX_DIGITS:
-        return _HUGE, significant
-    return int(significant or "0"), significant
+    return int(significant or "0") if len(significant) <= _MAX_DIGITS else _HUGE
 
 
-def _less(a: tuple[int, str], b: tuple[int, str]) -> bool:
-    if a[0] < _HUGE or b[0] < _HUGE:
-        return a[0] < b[0]
-    return (len(a[1]), a[1]) < (len(b[1]), b[1])
+def _less(a_digits: str, b_digits: str) -> bool:
+    """Whether the number written ``a_digits`` is below ``b_digits``, however long both are."""
+    a, b = a_digits.lstrip("0"), b_digits.lstrip("0")
+    return (len(a), a) < (len(b), b)
 
 
 def parse_range(value: str, size: int, *, max_ranges: int = MAX_RANGES) -> list[ByteRange] | None:
@@ -72,19 +72,19 @@ def parse_range(value: str, size: int, *, max_ranges: int = MAX_RANGES) -> list[
         if not first_text:
             if not last_text:
                 return None  # "-" alone
-            suffix = _position(last_text)[0]
+            suffix = _position(last_text)
             if suffix > 0:
                 ranges.append((max(0, size - suffix), size - 1))
             continue
         first = _position(first_text)
         if last_text:
             last = _position(last_text)
-            if _less(last, first):
+            if last < first or (last == first == _HUGE and _less(last_text, first_text)):
                 return None  # an invalid int-range makes the whole header invalid
-            if first[0] < size:
-                ranges.append((first[0], min(last[0], size - 1)))
-        elif first[0] < size:
-            ranges.append((first[0], size - 1))
+            if first < size:
+                ranges.append((first, min(last, size - 1)))
+        elif first < size:
+            ranges.append((first, size - 1))
     return _coalesce(ranges)
 
 

@@ -73,6 +73,8 @@ class BackendServer:
     _stop_signal: int = field(default=signal.SIGTERM, repr=False)
     _log_file: IO[bytes] | None = field(default=None, repr=False)
     _owned_dirs: list[Path] = field(default_factory=list, repr=False)
+    _spawn: Callable[[], subprocess.Popen[bytes]] | None = field(default=None, repr=False)
+    _ping: Callable[[str, int], bool] | None = field(default=None, repr=False)
 
     @property
     def running(self) -> bool:
@@ -96,6 +98,39 @@ class BackendServer:
         while self._owned_dirs:
             shutil.rmtree(self._owned_dirs.pop(), ignore_errors=True)
         _LIVE.pop(id(self), None)
+
+    def kill(self) -> None:
+        """SIGKILL the server process (no goodbye to its clients); its data stays."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+            self.process.wait()
+
+    def restart(self, *, kill: bool = True, timeout: float = DEFAULT_TIMEOUT) -> float:
+        """Kill (or stop) the server and start it again on the same port with the same data.
+
+        Returns the seconds until it answered again. For resilience tests: what
+        the server kept depends on it (PostgreSQL keeps its tables; Redis keeps
+        its keys only when started with ``persistent=True``).
+        """
+        if self._spawn is None or self._ping is None:
+            raise RuntimeError(f"{self.name} was not started by the test kit; cannot restart it")
+        if kill:
+            self.kill()
+        elif self.process.poll() is None:
+            self.process.send_signal(self._stop_signal)
+            self.process.wait(timeout)
+        began = time.monotonic()
+        self.process = self._spawn()
+        deadline = began + timeout
+        while self.process.poll() is None and time.monotonic() < deadline:
+            try:
+                if self._ping(self.host, self.port):
+                    return time.monotonic() - began
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError(f"{self.name} did not come back on port {self.port}:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 30) -> str:
         """The last *lines* lines the server wrote to its log."""
@@ -289,16 +324,20 @@ def _launch(
     for attempt in range(_PORT_ATTEMPTS):
         port = free_port(host)
         log_file = open(log_path, "ab")  # noqa: SIM115 - owned by the server
-        process = subprocess.Popen(
-            list(argv_for_port(port)),
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            cwd=cwd or data_dir,
-            user=uid,
-            group=gid,
-            extra_groups=groups,
-        )
+
+        def spawn(port: int = port, log_file: IO[bytes] = log_file) -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                list(argv_for_port(port)),
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                cwd=cwd or data_dir,
+                user=uid,
+                group=gid,
+                extra_groups=groups,
+            )
+
+        process = spawn()
         server = BackendServer(
             name=name,
             host=host,
@@ -310,6 +349,8 @@ def _launch(
             _stop_signal=stop_signal,
             _log_file=log_file,
             _owned_dirs=list(owned_dirs or []),
+            _spawn=spawn,
+            _ping=ping,
         )
         _LIVE[id(server)] = server
         deadline = time.monotonic() + timeout
@@ -340,9 +381,13 @@ def _launch(
 
 
 def start_redis(
-    tmpdir: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT
+    tmpdir: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT, persistent: bool = False
 ) -> BackendServer:
-    """Start ``redis-server`` without persistence; ``url`` is ``redis://HOST:PORT/0``."""
+    """Start ``redis-server``; ``url`` is ``redis://HOST:PORT/0``.
+
+    Without persistence by default; ``persistent=True`` writes every command
+    to an append-only file first, so the keys survive :meth:`BackendServer.restart`.
+    """
     binary = _require("redis-server", "redis-server")
     base = Path(tmpdir)
     base.mkdir(parents=True, exist_ok=True)
@@ -352,7 +397,8 @@ def start_redis(
             "port": str(port),
             "bind": "127.0.0.1",
             "save": "",
-            "appendonly": "no",
+            "appendonly": "yes" if persistent else "no",
+            "appendfsync": "always" if persistent else "everysec",
             "dir": str(base),
             "daemonize": "no",
             "logfile": "",
@@ -411,7 +457,7 @@ def _postgres_url(port: int) -> str:
 def start_postgresql(
     tmpdir: str | os.PathLike[str], *, timeout: float = DEFAULT_TIMEOUT
 ) -> BackendServer:
-    """Run ``initdb`` and ``postgres`` (trust auth, loopback, fsync off).
+    """Run ``initdb`` and ``postgres`` (trust auth, loopback, fsync off; commits survive a kill).
 
     ``url`` is ``postgresql://postgres@127.0.0.1:PORT/postgres``. As root the
     cluster belongs to an unprivileged user (``nobody``, or
@@ -484,8 +530,9 @@ def start_postgresql(
     settings = {
         "listen_addresses": "127.0.0.1",
         "unix_socket_directories": socket_dir,
+        # fsync off: nothing is flushed to disk; a commit still reaches the OS before it
+        # is acknowledged (synchronous_commit stays on), so a killed server keeps it.
         "fsync": "off",
-        "synchronous_commit": "off",
         "full_page_writes": "off",
         "logging_collector": "off",
         "max_connections": "50",

@@ -13,9 +13,10 @@ import pegboard
 from .apr1 import apr1_hash
 from .authenticator import BasicAuthenticator
 from .htpasswd import HtpasswdError, HtpasswdFile
-from .tool import BasicAuthTool
+from .tool import BasicAuthOptions, BasicAuthTool
 
 __all__ = [
+    "BasicAuthOptions",
     "BasicAuthTool",
     "BasicAuthenticator",
     "HtpasswdError",
@@ -27,5 +28,5 @@ __all__ = [
 
 @pegboard.hookimpl
 def pegboard_tools() -> list[pegboard.Tool]:
-    """A fresh tool per app, so loaded htpasswd files are never shared between apps."""
+    """The tool; the htpasswd files it loads live in each app's ``app.state``."""
     return [BasicAuthTool()]

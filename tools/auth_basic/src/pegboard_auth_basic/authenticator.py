@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 
 import pegboard
+from pegboard.httputil import charset_codec, quote_string
 
 from .credentials import MalformedCredentials, parse_basic_token
 from .htpasswd import HtpasswdError
@@ -95,8 +96,10 @@ class BasicAuthenticator:
         # Anonymous is allowed only if nothing here needs a role: roles win over optional.
         self.anonymous_ok = optional and self.roles is None
         # PERF: the challenge never changes, so it is built once.
-        utf8 = charset.lower().replace("_", "-") in ("utf-8", "utf8")
-        self.challenge = f'Basic realm="{realm}"' + (', charset="UTF-8"' if utf8 else "")
+        utf8 = charset_codec(charset) == "utf-8"
+        self.challenge = f"Basic realm={quote_string(realm)}" + (
+            ', charset="UTF-8"' if utf8 else ""
+        )
 
     def authenticate(self, req: pegboard.Request, resp: pegboard.Response) -> None:
         """before_handler: set ``req.login``, or raise 400/401/403."""

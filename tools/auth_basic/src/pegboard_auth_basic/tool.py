@@ -1,19 +1,19 @@
-"""The ``auth_basic`` tool: its options, start-up checks, and the hooks it attaches."""
+"""The ``auth_basic`` tool: its options, their checks, and the hooks it attaches."""
 
 from __future__ import annotations
 
-import codecs
 import os
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
 
 import pegboard
+from pegboard import HookDoc, OptionError, option
+from pegboard.httputil import charset_codec
 
 from .authenticator import BasicAuthenticator, Verifier, callable_verifier, users_verifier
 from .htpasswd import HtpasswdError, HtpasswdFile
 
-__all__ = ["CHALLENGE_PRIORITY", "PRIORITY", "BasicAuthTool"]
+__all__ = ["CHALLENGE_PRIORITY", "PRIORITY", "BasicAuthOptions", "BasicAuthTool", "realm_problem"]
 
 #: before_handler: ahead of every other tool there (sessions, caching, json_in...).
 PRIORITY = 1
@@ -25,32 +25,96 @@ _REALM_OK = re.compile(r"[\x20-\x7e]*").fullmatch
 _SOURCES = ("checkpassword", "users", "htpasswd")
 
 
-def check_realm(realm: str, section: str, tool: str) -> None:
-    """ConfigError unless ``realm`` can be sent as-is in a quoted-string."""
+def realm_problem(realm: str) -> str | None:
+    """Why ``realm`` cannot be sent as-is in a quoted-string, or None when it can."""
     if not _REALM_OK(realm) or '"' in realm or "\\" in realm:
-        raise pegboard.ConfigError(
+        return (
             "a realm is printable ASCII without '\"' or '\\' "
-            f"(it is sent inside a quoted-string), not {realm!r}",
-            section=section,
-            key=f"tools.{tool}.realm",
+            f"(it is sent inside a quoted-string), not {realm!r}"
         )
+    return None
 
 
-class BasicAuthTool(pegboard.Tool):
-    """HTTP Basic authentication (RFC 7617): sets ``req.login`` or answers 401.
+class BasicAuthOptions(pegboard.ToolOptions):
+    """The options of ``tools.auth_basic``; exactly one credential source is given."""
 
-    Exactly one credential source: ``checkpassword`` (a callable),
-    ``users`` (a dict) or ``htpasswd`` (an Apache file).
+    realm: str = option(doc="the protection space named in the challenge (printable ASCII)")
+    checkpassword: Callable[[str, str, str], bool] | None = option(
+        default=None, doc="`checkpassword(realm, username, password) -> bool` (CherryPy's)"
+    )
+    users: dict[str, str] | None = option(
+        default=None, doc="`{username: password}`, compared in constant time"
+    )
+    htpasswd: str | None = option(
+        default=None,
+        doc="an Apache htpasswd file (bcrypt, {SHA} or $apr1$), read again when it changes",
+    )
+    accept_charset: str = option(
+        default="utf-8",
+        doc="how user-ids and passwords are decoded (Latin-1 as a fallback); "
+        'UTF-8 adds charset="UTF-8" to the challenge',
+    )
+    optional: bool = option(
+        default=False, doc="let requests without (Basic) credentials through, with no login"
+    )
+    roles: list[str] | None = option(
+        default=None, doc="the roles allowed here (403 for other users); needs get_roles"
+    )
+    get_roles: Callable[[str], Iterable[str]] | None = option(
+        default=None, doc="`get_roles(username)` returns a user's roles"
+    )
+    allow_preflight: bool = option(
+        default=False, doc="let CORS pre-flight requests (OPTIONS) through without credentials"
+    )
+    cache_ttl: float = option(
+        default=60.0,
+        doc="how long a successful htpasswd check is remembered (0 turns the cache off)",
+        unit="seconds",
+    )
+
+    def __post_init__(self) -> None:
+        problem = realm_problem(self.realm)
+        if problem is not None:
+            raise OptionError("realm", problem)
+        given = [source for source in _SOURCES if getattr(self, source) is not None]
+        if len(given) != 1:
+            found = ", ".join(given) if given else "none"
+            raise OptionError(
+                given[1] if len(given) > 1 else "users",
+                f"give exactly one of checkpassword, users or htpasswd (found: {found})",
+            )
+        if charset_codec(self.accept_charset) is None:
+            raise OptionError(
+                "accept_charset",
+                f"unknown charset {self.accept_charset!r}; use a text encoding such as "
+                "'utf-8' or 'latin-1'",
+            )
+        if self.roles is not None and not self.roles:
+            raise OptionError("roles", "roles lists the roles allowed here; it cannot be empty")
+        if (self.roles is None) != (self.get_roles is None):
+            raise OptionError(
+                "get_roles" if self.roles is not None else "roles",
+                "roles and get_roles go together: roles names the roles allowed here, "
+                "get_roles(username) returns a user's roles",
+            )
+        if self.cache_ttl < 0:
+            raise OptionError(
+                "cache_ttl", "cache_ttl is a number of seconds >= 0 (0 turns the cache off)"
+            )
+
+
+class HtpasswdFiles:
+    """The htpasswd files of one app, loaded once each and shared by its routes.
+
+    Lives in ``app.state.auth_basic``: every route that names the same file
+    (and cache lifetime) checks against the same loaded file and cache.
     """
 
-    points = ("before_handler", "before_finalize")
-
     def __init__(self) -> None:
-        super().__init__("auth_basic", point="before_handler", priority=PRIORITY)
-        # One loaded file per path, shared by every route that names it.
         self._files: dict[tuple[str, float], HtpasswdFile] = {}
 
-    def _htpasswd(self, path: str, cache_ttl: float) -> HtpasswdFile:
+    def get(self, path: str, cache_ttl: float) -> HtpasswdFile:
+        """The loaded file at ``path``; HtpasswdError if it cannot be read or is invalid."""
         key = (os.path.abspath(path), cache_ttl)
         found = self._files.get(key)
         if found is None:
@@ -59,86 +123,56 @@ class BasicAuthTool(pegboard.Tool):
             self._files[key] = found
         return found
 
-    def check(self, options: dict[str, Any], section: str) -> None:
-        name = self.name
-        check_realm(options["realm"], section, name)
-        given = [source for source in _SOURCES if options.get(source) is not None]
-        if len(given) != 1:
-            found = ", ".join(given) if given else "none"
-            raise pegboard.ConfigError(
-                f"give exactly one of checkpassword, users or htpasswd (found: {found})",
-                section=section,
-                key=f"tools.{name}.{given[1] if len(given) > 1 else 'users'}",
-            )
-        charset = options.get("accept_charset", "utf-8")
-        try:
-            codecs.lookup(charset)
-        except LookupError:
-            raise pegboard.ConfigError(
-                f"unknown charset {charset!r}", section=section, key=f"tools.{name}.accept_charset"
-            ) from None
-        roles, get_roles = options.get("roles"), options.get("get_roles")
-        if roles is not None and not roles:
-            raise pegboard.ConfigError(
-                "roles lists the roles allowed here; it cannot be empty",
-                section=section,
-                key=f"tools.{name}.roles",
-            )
-        if (roles is None) != (get_roles is None):
-            missing = "get_roles" if roles is not None else "roles"
-            raise pegboard.ConfigError(
-                "roles and get_roles go together: roles names the roles allowed here, "
-                "get_roles(username) returns a user's roles",
-                section=section,
-                key=f"tools.{name}.{missing}",
-            )
-        cache_ttl = options.get("cache_ttl", 60.0)
-        if cache_ttl < 0:
-            raise pegboard.ConfigError(
-                "cache_ttl is a number of seconds >= 0 (0 turns the cache off)",
-                section=section,
-                key=f"tools.{name}.cache_ttl",
-            )
-        if options.get("htpasswd") is not None:
+
+class BasicAuthTool(pegboard.Tool[BasicAuthOptions]):
+    """HTTP Basic authentication (RFC 7617): sets ``req.login`` or answers 401.
+
+    Exactly one credential source: ``checkpassword`` (a callable),
+    ``users`` (a dict) or ``htpasswd`` (an Apache file).
+    """
+
+    hooks = (
+        HookDoc(
+            "before_handler",
+            PRIORITY,
+            does="checks the credentials: sets `req.login`, or answers 400/401/403/503",
+        ),
+        HookDoc(
+            "before_finalize",
+            CHALLENGE_PRIORITY,
+            does="`Vary: Authorization`, and the Basic challenge on every 401",
+        ),
+    )
+
+    def __init__(self) -> None:
+        super().__init__("auth_basic", point="before_handler", priority=PRIORITY)
+
+    def attach(self, plan: pegboard.PlanBuilder, options: BasicAuthOptions) -> None:
+        verify: Verifier
+        if options.checkpassword is not None:
+            verify = callable_verifier(options.checkpassword, options.realm)
+        elif options.users is not None:
+            verify = users_verifier(options.users)
+        else:
+            assert options.htpasswd is not None
+            state = plan.app.state if plan.app is not None else pegboard.State()
+            files: HtpasswdFiles = state.setdefault("auth_basic", HtpasswdFiles)
             try:
-                self._htpasswd(options["htpasswd"], cache_ttl)
+                verify = files.get(options.htpasswd, options.cache_ttl).verify
             except HtpasswdError as exc:
                 raise pegboard.ConfigError(
-                    str(exc), section=section, key=f"tools.{name}.htpasswd"
+                    str(exc), section=plan.label, key=f"tools.{self.name}.htpasswd"
                 ) from None
-
-    # The core types Tool.attach as (plan, **options); the documented way to declare
-    # options is named parameters, which mypy reports as an incompatible override.
-    def attach(  # type: ignore[override]
-        self,
-        plan: pegboard.PlanBuilder,
-        realm: str,
-        checkpassword: Callable[[str, str, str], bool] | None = None,
-        users: dict[str, str] | None = None,
-        htpasswd: str | None = None,
-        accept_charset: str = "utf-8",
-        optional: bool = False,
-        roles: list[str] | None = None,
-        get_roles: Callable[[str], Iterable[str]] | None = None,
-        allow_preflight: bool = False,
-        cache_ttl: float = 60.0,
-    ) -> None:
-        verify: Verifier
-        if checkpassword is not None:
-            verify = callable_verifier(checkpassword, realm)
-        elif users is not None:
-            verify = users_verifier(users)
-        else:
-            assert htpasswd is not None
-            verify = self._htpasswd(htpasswd, cache_ttl).verify
+        charset = charset_codec(options.accept_charset)
+        assert charset is not None  # checked by BasicAuthOptions
         authenticator = BasicAuthenticator(
-            realm=realm,
+            realm=options.realm,
             verify=verify,
-            charset=accept_charset,
-            optional=optional,
-            roles=roles,
-            get_roles=get_roles,
-            allow_preflight=allow_preflight,
+            charset=charset,
+            optional=options.optional,
+            roles=options.roles,
+            get_roles=options.get_roles,
+            allow_preflight=options.allow_preflight,
         )
         # PERF: bound methods with no options, so the plan calls them directly.
         plan.add("before_handler", authenticator.authenticate, self.priority)

@@ -8,24 +8,22 @@ README for every option.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pegboard
 
 from .algorithms import ALGORITHMS, Algorithm, request_digest, response_auth, userhash
 from .authenticator import DigestAuthenticator
 from .header import DigestCredentials, MalformedHeader, parse_credentials
-from .tool import DigestAuthTool
+from .tool import DigestAuthOptions, DigestAuthTool
 
 __all__ = [
     "ALGORITHMS",
     "Algorithm",
+    "DigestAuthOptions",
     "DigestAuthTool",
     "DigestAuthenticator",
     "DigestCredentials",
     "MalformedHeader",
     "parse_credentials",
-    "pegboard_app_stop",
     "pegboard_tools",
     "request_digest",
     "response_auth",
@@ -35,13 +33,5 @@ __all__ = [
 
 @pegboard.hookimpl
 def pegboard_tools() -> list[pegboard.Tool]:
-    """A fresh tool per app, so files and nonce stores are never shared between apps."""
+    """The tool; its files and nonce stores live in each app's ``app.state``."""
     return [DigestAuthTool()]
-
-
-@pegboard.hookimpl
-def pegboard_app_stop(app: Any) -> None:
-    """Close the Redis connections the app's auth_digest tool opened."""
-    tool = app.tools.get("auth_digest")
-    if isinstance(tool, DigestAuthTool):
-        tool.close()

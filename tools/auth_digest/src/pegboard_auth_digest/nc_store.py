@@ -65,13 +65,19 @@ class MemoryCounts:
     time as a floor: a nonce issued at or before the floor that has no
     record any more is answered as stale, never accepted, so forgetting
     never lets a replay through. Expired nonces are dropped first.
+
+    The floor starts just before the store was made: nonces issued before
+    (by this process before a restart, whose counts are gone) are answered
+    stale too, so a header captured before a restart cannot be replayed
+    after it; clients fetch a fresh nonce without asking their user.
     """
 
     def __init__(self, max_nonces: int) -> None:
         self.max_nonces = max_nonces
         # nonce -> (issued, expires, bitmap); insertion order is first-use order
         self._seen: dict[str, tuple[int, int, bytearray]] = {}
-        self._floor = -1
+        # Strictly before this second: a nonce issued in the same second is this store's.
+        self._floor = now() - 1
         self._lock = threading.Lock()
 
     def record(self, nonce: str, nc: int, issued: int, expires: int) -> CountResult:

@@ -8,16 +8,12 @@ says, through :mod:`pegboard_caching.conditional`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-from pegboard.headers import ResponseHeaders
+from pegboard import Request, Response, ResponseHeaders
+from pegboard.httputil import parse_http_date
 
-from .conditional import etag_matches, not_modified_since
-from .policy import http_date
+from .conditional import not_modified
 from .records import CachedResponse
-
-if TYPE_CHECKING:
-    from pegboard import Request, Response
 
 __all__ = ["answer_validators", "serve_entry"]
 
@@ -34,22 +30,18 @@ _REPRESENTATION = (
     "Content-Disposition",
 )
 
-# PERF: stored headers were checked for CR/LF when the handler set them (and
-# when read back from a shared store), so a hit replays them through the core's
-# trusted setter when it has one; the public one checks every value again.
-_set_trusted = getattr(ResponseHeaders, "_set_trusted", None)
-
 
 def _replay(headers: ResponseHeaders, items: Iterable[tuple[str, str, str, bool]]) -> None:
-    """Set each stored header on ``headers``, replacing values of the same name."""
-    trusted = _set_trusted
+    """Set each stored header on ``headers``, replacing values of the same name.
+
+    PERF: stored headers were checked for CR/LF when the handler set them (and
+    when read back from a shared store), so they go through the trusted setter.
+    """
     for lowered, name, value, repeated in items:
         if repeated:
             headers.add(name, value)
-        elif trusted is not None:
-            trusted(headers, lowered, name, value)
         else:
-            headers[name] = value
+            headers.set_trusted(name, value, lowered)
 
 
 def serve_entry(
@@ -69,15 +61,12 @@ def serve_entry(
         env = req.environ
         validators = env.get("HTTP_IF_NONE_MATCH"), env.get("HTTP_IF_MODIFIED_SINCE")
     inm, ims = validators
-    not_modified = False
-    if (inm is not None or ims is not None) and 200 <= entry.status < 300:
-        if inm is not None:
-            not_modified = etag_matches(inm, entry.etag, entry.content_encoding)
-        else:
-            assert ims is not None
-            not_modified = not_modified_since(ims, entry.last_modified)
     headers = resp.headers
-    if not_modified:
+    if (
+        (inm is not None or ims is not None)
+        and 200 <= entry.status < 300
+        and not_modified(inm, ims, entry.etag, entry.last_modified, entry.content_encoding)
+    ):
         resp.status = 304
         resp.set_body(None)
         _replay(headers, [h for h in entry.replay if h[0] in _NOT_MODIFIED_KEEP])
@@ -85,25 +74,22 @@ def serve_entry(
         resp.status = entry.status
         _replay(headers, entry.replay)
         resp.set_body(entry.body)
-    trusted = _set_trusted
-    if trusted is not None:
-        trusted(headers, "age", "Age", str(int(age)))
-        trusted(headers, "cache-status", "Cache-Status", cache_status)
-    else:
-        headers["Age"] = str(int(age))
-        headers["Cache-Status"] = cache_status
+    headers.set_trusted("Age", str(int(age)), "age")
+    headers.set_trusted("Cache-Status", cache_status, "cache-status")
     req.handler = None
 
 
 def answer_validators(resp: Response, inm: str | None, ims: str | None) -> None:
     """Turn a 2xx into a 304 when the client's validators (taken off a miss) match it."""
     headers = resp.headers
-    if inm is not None:
-        match = etag_matches(inm, headers.get("ETag"), headers.get("Content-Encoding"))
-    else:
-        assert ims is not None
-        match = not_modified_since(ims, http_date(headers.get("Last-Modified")))
-    if match:
+    last_modified = headers.get("Last-Modified")
+    if not_modified(
+        inm,
+        ims,
+        headers.get("ETag"),
+        parse_http_date(last_modified) if last_modified else None,
+        headers.get("Content-Encoding"),
+    ):
         resp.status = 304
         resp.set_body(None)
         for name in _REPRESENTATION:

@@ -8,6 +8,8 @@ afterwards) and wraps the handler to learn whether it returned normally.
 the other tools produced. ``on_error`` (after_error_response) serves a stale
 response under ``stale-if-error``. ``finish`` (on_end_resource, failsafe,
 attached per request by a miss holding the lock) releases it on every way out.
+What the cache learns about a request between its hooks is kept in
+``req.state.caching``.
 """
 
 from __future__ import annotations
@@ -18,58 +20,52 @@ import math
 import secrets
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
-from pegboard import HTTPRedirect
+from pegboard import App, Hook, HTTPRedirect, Request, Response
+from pegboard.httputil import NO_BODY_STATUSES
 
 from .answers import answer_validators, serve_entry
-from .backends.base import BackendSettings, CacheBackend
+from .backends.base import CacheBackend
 from .entries import build_entry
-from .keys import lock_key, origin_of, record_key, tag_key, variant_key, vary_values
+from .keys import (
+    lock_key,
+    prefix_forms,
+    record_key,
+    request_key,
+    tag_key,
+    target_forms,
+    variant_key,
+    vary_values,
+)
 from .records import CachedResponse, VaryRecord
+from .runtime import Runtime, runtime_of
+from .tags import response_tags
 
 if TYPE_CHECKING:
-    from pegboard import Request, Response
+    from .options import CachingOptions
 
-    from .runtime import Runtime
-
-__all__ = ["REFRESH_ENVIRON", "CacheSettings", "ResponseCache"]
+__all__ = ["REFRESH_ENVIRON", "ResponseCache", "iter_caches"]
 
 log = logging.getLogger("pegboard.caching")
 
 #: environ key marking the background request that refreshes a stale entry
 REFRESH_ENVIRON = "pegboard_caching.refresh"
-_STATE = "_pegboard_caching"
+#: the name of the cache's per-request state in ``req.state``
+_STATE = "caching"
 
 # What a request is to the cache.
 _PASS, _MISS, _HIT, _INVALIDATE = range(4)
 
 _BYPASS_DOWN = "pegboard; fwd=bypass; detail=backend-down"
+_NOT_A_PATH = "pegboard; fwd=request; detail=target"
 _SERVER_ERRORS = frozenset({500, 502, 503, 504})
-#: statuses whose responses have no body: left to the core's own rules (lookup())
-_NO_BODY = frozenset({204, 304, *range(100, 200)})
 #: how long a Vary record outlives the variant stored with it (other variants may live longer)
 _VARY_RECORD_TTL = 3600.0
 _REFRESH_LOCK_TTL = 5.0
 #: priority of the per-request hook that releases a held lock (on_end_resource, failsafe)
 RELEASE_PRIORITY = 10
-
-
-@dataclass(frozen=True, slots=True)
-class CacheSettings:
-    """The validated ``tools.caching.*`` options of one path."""
-
-    backend: BackendSettings
-    delay: float = 600.0
-    maxobj_size: int = 100_000
-    antistampede_timeout: float = 5.0
-    invalid_methods: frozenset[str] = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-    key_prefix: str = "pegboard-cache:"
-    retry_interval: float = 5.0
-    store_errors: bool = False
 
 
 class _State:
@@ -111,24 +107,26 @@ def _refresh(app: Any, environ: dict[str, Any]) -> None:
 class ResponseCache:
     """The cache of one configured path; its bound methods are the tool's hooks.
 
-    ``backend`` and ``runtime`` are set when the app starts (or on the first
-    request of a route added later), per app.
+    ``backend`` and ``runtime`` are set when the app starts
+    (``CachingTool.start``), or on the first request of a route added later.
     """
 
-    def __init__(self, settings: CacheSettings) -> None:
-        self.settings = settings
+    def __init__(self, options: CachingOptions) -> None:
+        self.options = options
+        #: the store these options name (paths with equal ones share a backend)
+        self.backend_settings = options.store
         self.backend: CacheBackend | None = None
         self.runtime: Runtime | None = None
 
     def __repr__(self) -> str:
-        return f"<ResponseCache {self.settings.backend.name} {self.settings.key_prefix!r}>"
+        return f"<ResponseCache {self.backend_settings.name} {self.options.key_prefix!r}>"
 
     # -- binding and health ------------------------------------------------------
 
-    def _bind(self, app: Any) -> CacheBackend:
-        from .runtime import runtime_for
-
-        return runtime_for(app).bind(self)
+    def _bind(self, app: App) -> CacheBackend | None:
+        """The app's backend for this cache (a route added after start), or None if stopped."""
+        runtime = runtime_of(app)
+        return None if runtime is None else runtime.bind(self)
 
     def _clock(self) -> float:
         runtime = self.runtime
@@ -143,9 +141,9 @@ class ResponseCache:
                 backend.settings.name,
                 type(exc).__name__,
                 exc,
-                self.settings.retry_interval,
+                self.options.retry_interval,
             )
-        backend.down_until = now + self.settings.retry_interval
+        backend.down_until = now + self.options.retry_interval
 
     def _recovered(self, backend: CacheBackend) -> None:
         backend.down_until = 0.0
@@ -159,13 +157,19 @@ class ResponseCache:
             return  # an earlier handler tool answered (an early 304, say): leave it be
         method = req.method
         if method != "GET" and method != "HEAD":
-            if method in self.settings.invalid_methods:
-                req.__dict__[_STATE] = _State(_INVALIDATE, "")
+            if method in self.options.invalid_methods:
+                key = request_key(self.options.key_prefix, req.environ)
+                if key is not None:
+                    if self.backend is None:
+                        self._bind(req.app)
+                    req.state.caching = _State(_INVALIDATE, key)
             resp.headers["Cache-Status"] = "pegboard; fwd=method"
             return
         backend = self.backend
         if backend is None:
             backend = self._bind(req.app)
+            if backend is None:
+                return  # the app is stopping: serve uncached
         if backend.down_until != 0.0 and not backend.usable():
             resp.headers["Cache-Status"] = _BYPASS_DOWN
             return
@@ -173,15 +177,16 @@ class ResponseCache:
         if "HTTP_RANGE" in env:
             resp.headers["Cache-Status"] = "pegboard; fwd=request; detail=range"
             return
-        prefix = self.settings.key_prefix
-        key = record_key(
-            prefix, req.script_name + req.path, env.get("QUERY_STRING"), origin_of(env)
-        )
+        prefix = self.options.key_prefix
+        key = request_key(prefix, env)
+        if key is None:
+            resp.headers["Cache-Status"] = _NOT_A_PATH
+            return
         refresh = env.get(REFRESH_ENVIRON)
         if refresh is not None:
             # The background refresh of a stale entry: it already holds the lock.
             state = _State(_PASS, key)
-            req.__dict__[_STATE] = state
+            req.state.caching = state
             state.fwd = "stale"
             self._hold(req, state, lock_key(prefix, key), refresh)
             self._prepare_miss(req, state)
@@ -216,13 +221,13 @@ class ResponseCache:
             fwd = "stale"
         state = _State(_PASS, key)
         state.fwd, state.stale = fwd, stale
-        req.__dict__[_STATE] = state
-        if method == "GET" and self.settings.antistampede_timeout > 0:
+        req.state.caching = state
+        if method == "GET" and self.options.antistampede_timeout > 0:
             try:
                 served = not self._lead_or_wait(req, resp, state, backend)
             except Exception as exc:
                 self._failed(backend, exc)
-                del req.__dict__[_STATE]
+                del req.state.caching
                 resp.headers["Cache-Status"] = _BYPASS_DOWN
                 return
             if served:
@@ -233,7 +238,7 @@ class ResponseCache:
         """The plain fresh hit, answered before the core builds a request (a quick answer).
 
         Only the common case is answered here: GET or HEAD, no Range, no
-        validators, an ASCII path, a healthy backend, a fresh entry with a body.
+        validators, a healthy backend, a fresh entry with a body.
         Everything else returns None and goes through :meth:`lookup`, which
         answers it the same way (``tests/tools/caching`` compares the two).
         """
@@ -250,17 +255,14 @@ class ResponseCache:
             or REFRESH_ENVIRON in environ
         ):
             return None
-        path = environ.get("SCRIPT_NAME", "") + (environ.get("PATH_INFO") or "/")
-        if not path.isascii():
-            return None  # the core decodes it first; lookup() sees the decoded path
-        key = record_key(
-            self.settings.key_prefix, path, environ.get("QUERY_STRING"), origin_of(environ)
-        )
+        key = request_key(self.options.key_prefix, environ)
+        if key is None:
+            return None
         try:
             entry, _ = self._find(backend, key, environ)
         except Exception:
             return None  # lookup() meets the same failure and steps aside from the backend
-        if entry is None or entry.status in _NO_BODY:
+        if entry is None or entry.status in NO_BODY_STATUSES:
             return None
         age = entry.age(self._clock())
         ttl = entry.lifetime - age
@@ -306,8 +308,8 @@ class ResponseCache:
 
         False when this request was answered from the cache after waiting.
         """
-        timeout = self.settings.antistampede_timeout
-        lock = lock_key(self.settings.key_prefix, state.key)
+        timeout = self.options.antistampede_timeout
+        lock = lock_key(self.options.key_prefix, state.key)
         token = backend.acquire_lock(lock, timeout)
         if token is not None:
             self._hold(req, state, lock, token)
@@ -363,10 +365,10 @@ class ResponseCache:
         runtime = self.runtime
         if runtime is None:
             return
-        lock = lock_key(self.settings.key_prefix, key)
+        lock = lock_key(self.options.key_prefix, key)
         try:
             token = backend.acquire_lock(
-                lock, self.settings.antistampede_timeout or _REFRESH_LOCK_TTL
+                lock, self.options.antistampede_timeout or _REFRESH_LOCK_TTL
             )
         except Exception as exc:
             self._failed(backend, exc)
@@ -398,7 +400,7 @@ class ResponseCache:
 
     def store(self, req: Request, resp: Response) -> None:
         """Store the response of a miss when RFC 9111 allows it; invalidate after unsafe methods."""
-        state: _State | None = req.__dict__.get(_STATE)
+        state: _State | None = req.state.get(_STATE)
         if state is None or state.mode == _HIT:
             return
         backend = self.backend
@@ -406,7 +408,7 @@ class ResponseCache:
             return  # the app stopped while this request ran
         if state.mode == _INVALIDATE:
             if resp.status < 400:
-                self._invalidate(req, resp, backend)
+                self._invalidate(state, resp, backend)
             return
         if state.mode == _PASS:
             resp.headers["Cache-Status"] = f"pegboard; fwd={state.fwd}"
@@ -419,7 +421,7 @@ class ResponseCache:
             # Reading a streamed body runs the handler's generator: its errors are
             # the request's, not the backend's, so they propagate.
             answered = state.outcome or req.handler is None
-            entry = build_entry(req, resp, answered, self.settings, self._clock())
+            entry = build_entry(req, resp, answered, self.options, self._clock())
         except BaseException:
             self._release(state, backend)
             raise
@@ -427,7 +429,7 @@ class ResponseCache:
             detail = entry
         else:
             try:
-                self._write(backend, state, entry, getattr(resp, "cache_tags", None))
+                self._write(backend, state, entry, response_tags(resp))
                 detail = ""
             except Exception as exc:
                 self._failed(backend, exc)
@@ -441,7 +443,7 @@ class ResponseCache:
             answer_validators(resp, state.inm, state.ims)
 
     def _write(
-        self, backend: CacheBackend, state: _State, entry: CachedResponse, tags: Any
+        self, backend: CacheBackend, state: _State, entry: CachedResponse, tags: list[str]
     ) -> None:
         """Put ``entry`` (and its Vary record and tag indexes) in the store."""
         keep = entry.lifetime + max(entry.stale_while_revalidate, entry.stale_if_error)
@@ -459,9 +461,9 @@ class ResponseCache:
         if state.fwd == "uri-miss":
             backend.remember(key, keep)
         if tags:
-            prefix = self.settings.key_prefix
+            prefix = self.options.key_prefix
             for tag in tags:
-                backend.index_add(tag_key(prefix, str(tag)), key, max(keep, _VARY_RECORD_TTL))
+                backend.index_add(tag_key(prefix, tag), key, max(keep, _VARY_RECORD_TTL))
 
     def _serve_stale(self, req: Request, resp: Response, state: _State) -> None:
         entry = state.stale
@@ -470,22 +472,19 @@ class ResponseCache:
         status = f"pegboard; hit; ttl={math.floor(entry.lifetime - age)}; detail=stale-if-error"
         serve_entry(req, resp, entry, age, status, (state.inm, state.ims))
 
-    def _invalidate(self, req: Request, resp: Response, backend: CacheBackend) -> None:
+    def _invalidate(self, state: _State, resp: Response, backend: CacheBackend) -> None:
         """RFC 9111 section 4.4: an unsafe method that succeeded drops the URL's stored responses.
 
         ``Location`` and ``Content-Location`` on the same origin are dropped too.
         """
-        env = req.environ
-        origin = origin_of(env)
-        prefix = self.settings.key_prefix
-        keys = [record_key(prefix, req.script_name + req.path, env.get("QUERY_STRING", ""), origin)]
+        prefix = self.options.key_prefix
+        origin = state.key[len(prefix) :].partition(" ")[2]  # the target holds no space
+        keys = {state.key}
         for name in ("Location", "Content-Location"):
             value = resp.headers.get(name)
-            if value:
-                parts = urlsplit(value)
-                host = env.get("HTTP_HOST") or env.get("SERVER_NAME", "")
-                if (not parts.netloc or parts.netloc == host) and parts.path.startswith("/"):
-                    keys.append(record_key(prefix, parts.path, parts.query, origin))
+            reference = _same_origin_reference(value, origin) if value else None
+            if reference is not None:
+                keys.update(record_key(prefix, form, origin) for form in target_forms(reference))
         try:
             backend.delete(keys)
         except Exception as exc:
@@ -505,13 +504,13 @@ class ResponseCache:
 
     def finish(self, req: Request, resp: Response) -> None:
         """on_end_resource (failsafe, attached per request): release a lock still held."""
-        state: _State | None = req.__dict__.get(_STATE)
+        state: _State | None = req.state.get(_STATE)
         if state is not None and state.token is not None and self.backend is not None:
             self._release(state, self.backend)
 
     def on_error(self, req: Request, resp: Response) -> None:
         """after_error_response: serve a stale response (``stale-if-error``); release the lock."""
-        state: _State | None = req.__dict__.get(_STATE)
+        state: _State | None = req.state.get(_STATE)
         if state is None:
             return
         if state.mode == _MISS and state.stale is not None:
@@ -523,12 +522,12 @@ class ResponseCache:
 
     def purge_prefix(self, path: str) -> int:
         """Drop every URL whose path starts with ``path``; the number of URLs dropped."""
-        from .keys import path_prefix
-
         backend = self.backend
         if backend is None:
             return 0
-        keys = backend.scan(path_prefix(self.settings.key_prefix, path))
+        keys: set[str] = set()
+        for prefix in prefix_forms(self.options.key_prefix, path):
+            keys.update(backend.scan(prefix))
         backend.delete(keys)
         return sum(1 for k in keys if "#" not in k)
 
@@ -537,14 +536,39 @@ class ResponseCache:
         backend = self.backend
         if backend is None:
             return 0
-        keys = backend.index_pop(tag_key(self.settings.key_prefix, tag))
+        keys = backend.index_pop(tag_key(self.options.key_prefix, tag))
         backend.delete(keys)
         return len(keys)
 
 
-def iter_caches(callbacks: Iterable[Callable[..., Any]]) -> Iterator[ResponseCache]:
-    """The ResponseCache objects behind a plan's hook callbacks."""
-    for callback in callbacks:
-        owner = getattr(callback, "__self__", None)
+def iter_caches(hooks: Iterable[Hook]) -> Iterator[ResponseCache]:
+    """The ResponseCache objects behind a plan's hooks."""
+    for hook in hooks:
+        owner = getattr(hook.callback, "__self__", None)
         if isinstance(owner, ResponseCache):
             yield owner
+
+
+def _same_origin_reference(value: str, origin: str) -> str | None:
+    """The path and query of a Location value that names ``origin``; None for another origin.
+
+    Relative references other than an absolute path (``/x``) are left alone.
+    """
+    if value.startswith("/") and not value.startswith("//"):
+        return value
+    if value.startswith("//"):
+        rest = value[2:]
+        origin_rest = origin.partition("://")[2]
+    else:
+        scheme, sep, rest = value.partition("://")
+        if not sep:
+            return None
+        origin_scheme, _, origin_rest = origin.partition("://")
+        if scheme.lower() != origin_scheme:
+            return None
+    slash = rest.find("/")
+    host, reference = (rest, "") if slash < 0 else (rest[:slash], rest[slash:])
+    if any(mark in host for mark in "?#"):
+        return None
+    same = host.lower() == origin_rest.lower()
+    return (reference or "/") if same else None

@@ -9,25 +9,22 @@ large stream stays a stream) and the freshness facts.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
-from .keys import vary_values
-from .policy import (
-    EXPLICIT_STATUSES,
-    delta_seconds,
-    freshness,
-    http_date,
+from pegboard import Request, Response
+from pegboard.httputil import (
+    format_http_date,
     parse_cache_control,
+    parse_delta_seconds,
     parse_field_names,
-    refusal,
 )
+
+from .keys import vary_values
+from .policy import EXPLICIT_STATUSES, freshness, http_date, refusal
 from .records import CachedResponse
 
 if TYPE_CHECKING:
-    from pegboard import Request, Response
-
-    from .cache import CacheSettings
+    from .options import CachingOptions
 
 __all__ = ["build_entry"]
 
@@ -53,8 +50,7 @@ def _vary_names(value: str | None) -> tuple[str, ...] | None:
     """Sorted lower-cased names in ``Vary``; None for ``*`` (never matches)."""
     if not value:
         return ()
-    names = {n.strip().lower() for n in value.split(",")}
-    names.discard("")
+    names = parse_field_names(value)
     if "*" in names:
         return None
     return tuple(sorted(names))
@@ -102,15 +98,20 @@ def _bounded_body(resp: Response, limit: int) -> bytes | None:
     return body
 
 
+def _age(value: str | None) -> int:
+    """An ``Age`` header in seconds; 0 when absent or invalid."""
+    return (parse_delta_seconds(value.strip()) or 0) if value else 0
+
+
 def build_entry(
-    req: Request, resp: Response, answered: bool, settings: CacheSettings, now: float
+    req: Request, resp: Response, answered: bool, options: CachingOptions, now: float
 ) -> CachedResponse | str:
     """What to store for this response, or why it may not be (a ``Cache-Status`` detail).
 
     ``answered`` is False when the response was made from an ``HTTPError``.
     """
     status = resp.status
-    if not answered and not (settings.store_errors and status in EXPLICIT_STATUSES):
+    if not answered and not (options.store_errors and status in EXPLICIT_STATUSES):
         return "error"
     headers = resp.headers
     if resp.cookies or "Set-Cookie" in headers:
@@ -124,25 +125,21 @@ def build_entry(
         return "vary-star"
     date = http_date(headers.get("Date"))
     fresh = freshness(
-        directives, headers.get("Expires"), now if date is None else date, settings.delay
+        directives, headers.get("Expires"), now if date is None else date, options.delay
     )
     keep = fresh.lifetime + max(fresh.stale_while_revalidate, fresh.stale_if_error)
     if keep <= 0:
         return "stale"
-    body = _bounded_body(resp, settings.maxobj_size)
+    body = _bounded_body(resp, options.maxobj_size)
     if body is None:
         return "too-large"
-    unstored = (
-        _NOT_STORED
-        | parse_field_names(directives.get("private"))
-        | parse_field_names(directives.get("no-cache"))
-    )
+    unstored = _NOT_STORED | directives.field_names("private") | directives.field_names("no-cache")
     connection = headers.get("Connection")
     if connection:
-        unstored |= parse_field_names(connection)
+        unstored |= frozenset(parse_field_names(connection))
     items = [(n, v) for n, v in headers.items() if n.lower() not in unstored]
     if date is None:
-        items.append(("Date", formatdate(now, usegmt=True)))
+        items.append(("Date", format_http_date(now)))
     apparent_age = max(0.0, now - date) if date is not None else 0.0
     values = vary_values(req.environ, vary)
     entry = CachedResponse(
@@ -150,7 +147,7 @@ def build_entry(
         headers=tuple(items),
         body=body,
         stored_at=now,
-        initial_age=max(apparent_age, float(delta_seconds(headers.get("Age")) or 0)),
+        initial_age=max(apparent_age, float(_age(headers.get("Age")))),
         lifetime=fresh.lifetime,
         stale_while_revalidate=fresh.stale_while_revalidate,
         stale_if_error=fresh.stale_if_error,

@@ -1,22 +1,24 @@
 """RFC 9111 rules: may a response be stored by a shared cache, and for how long.
 
-Pure functions over header values, so every rule can be tested on its own.
+Pure functions over parsed header values (:class:`pegboard.httputil.CacheControl`
+and :func:`pegboard.httputil.parse_http_date` do the parsing), so every rule
+can be tested on its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import mktime_tz, parsedate_tz
+
+from pegboard.httputil import CacheControl, parse_http_date
 
 __all__ = [
+    "EXPLICIT_STATUSES",
     "HEURISTIC_STATUSES",
     "STORABLE_STATUSES",
     "Freshness",
     "freshness",
     "http_date",
-    "parse_cache_control",
-    "parse_field_names",
     "refusal",
 ]
 
@@ -27,75 +29,12 @@ EXPLICIT_STATUSES = frozenset({404, 410})
 STORABLE_STATUSES = HEURISTIC_STATUSES | EXPLICIT_STATUSES
 
 
-def parse_cache_control(value: str | None) -> dict[str, str | None]:
-    """Directives of a ``Cache-Control`` value: lower-cased name -> argument or None.
-
-    Quoted arguments may contain commas (``no-cache="Set-Cookie, X-Id"``). A
-    repeated directive keeps its first value.
-    """
-    directives: dict[str, str | None] = {}
-    if not value:
-        return directives
-    i, n = 0, len(value)
-    while i < n:
-        while i < n and value[i] in " \t,":
-            i += 1
-        start = i
-        while i < n and value[i] not in "=,":
-            i += 1
-        name = value[start:i].strip().lower()
-        argument: str | None = None
-        if i < n and value[i] == "=":
-            i += 1
-            while i < n and value[i] in " \t":
-                i += 1
-            if i < n and value[i] == '"':
-                i += 1
-                chars = []
-                while i < n and value[i] != '"':
-                    if value[i] == "\\" and i + 1 < n:
-                        i += 1
-                    chars.append(value[i])
-                    i += 1
-                i += 1
-                argument = "".join(chars)
-                while i < n and value[i] != ",":
-                    i += 1
-            else:
-                start = i
-                while i < n and value[i] != ",":
-                    i += 1
-                argument = value[start:i].strip()
-        if name:
-            directives.setdefault(name, argument)
-    return directives
-
-
-def parse_field_names(argument: str | None) -> frozenset[str]:
-    """The lower-cased field names of a qualified ``private``/``no-cache``."""
-    if not argument:
-        return frozenset()
-    return frozenset(n.strip().lower() for n in argument.split(",") if n.strip())
-
-
-def delta_seconds(argument: str | None) -> int | None:
-    """A delta-seconds argument; None when absent or not a non-negative integer."""
-    if argument is None or not argument.isdigit():
-        return None
-    return int(argument)
-
-
 def http_date(value: str | None) -> float | None:
-    """An HTTP date as seconds since the epoch, or None when absent or invalid."""
+    """An HTTP date header as seconds since the epoch, or None when absent or invalid."""
     if not value:
         return None
-    parsed = parsedate_tz(value)
-    if parsed is None:
-        return None
-    try:
-        return float(mktime_tz(parsed))
-    except (OverflowError, ValueError):
-        return None
+    when = parse_http_date(value)
+    return None if when is None else float(when)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +49,7 @@ class Freshness:
 
 
 def freshness(
-    directives: dict[str, str | None],
+    directives: CacheControl,
     expires: str | None,
     date: float,
     default: float,
@@ -121,31 +60,25 @@ def freshness(
     """
     explicit = True
     if "s-maxage" in directives:
-        lifetime = float(delta_seconds(directives["s-maxage"]) or 0)
+        lifetime = float(directives.s_maxage or 0)
     elif "max-age" in directives:
-        lifetime = float(delta_seconds(directives["max-age"]) or 0)
+        lifetime = float(directives.max_age or 0)
     elif expires is not None:
         when = http_date(expires)
         lifetime = max(0.0, when - date) if when is not None else 0.0
     else:
         lifetime, explicit = default, False
     must_revalidate = (
-        "must-revalidate" in directives
-        or "proxy-revalidate" in directives
-        or "s-maxage" in directives
+        directives.must_revalidate or "proxy-revalidate" in directives or "s-maxage" in directives
     )
-    swr = (
-        0.0
-        if must_revalidate
-        else float(delta_seconds(directives.get("stale-while-revalidate")) or 0)
-    )
-    sie = 0.0 if must_revalidate else float(delta_seconds(directives.get("stale-if-error")) or 0)
+    swr = 0.0 if must_revalidate else float(directives.stale_while_revalidate or 0)
+    sie = 0.0 if must_revalidate else float(directives.stale_if_error or 0)
     return Freshness(lifetime, explicit, swr, sie, must_revalidate)
 
 
 def refusal(
     status: int,
-    directives: dict[str, str | None],
+    directives: CacheControl,
     get_header: Callable[[str], str | None],
     authorized: bool,
 ) -> str | None:
@@ -155,16 +88,16 @@ def refusal(
     """
     if status not in STORABLE_STATUSES:
         return "status"
-    if "no-store" in directives:
+    if directives.no_store:
         return "no-store"
-    if "private" in directives and directives["private"] is None:
+    if directives.private and directives["private"] is None:
         return "private"
-    if "no-cache" in directives and directives["no-cache"] is None:
+    if directives.no_cache and directives["no-cache"] is None:
         return "no-cache"
     if get_header("Cache-Control") is None and "no-cache" in (get_header("Pragma") or "").lower():
         return "no-cache"  # HTTP/1.0's Pragma, honoured when Cache-Control is absent
-    public = "public" in directives
-    if authorized and not (public or "s-maxage" in directives or "must-revalidate" in directives):
+    public = directives.public
+    if authorized and not (public or "s-maxage" in directives or directives.must_revalidate):
         return "authorization"
     if status in EXPLICIT_STATUSES and not (
         public

@@ -1,8 +1,8 @@
-"""Per-app state: the backends an app opened, its background refreshes, its clock.
+"""Per-app state: the backends an app opened, its caches, its background refreshes, its clock.
 
 Several apps may live in one process (tests do this all the time), each with
-its own stores: everything here is keyed by the app object. Backends open in
-``pegboard_app_start`` and close in ``pegboard_app_stop``.
+its own stores: each app's :class:`Runtime` lives in ``app.state.caching``,
+made by ``CachingTool.start(app)`` and closed by ``CachingTool.stop(app)``.
 """
 
 from __future__ import annotations
@@ -11,25 +11,37 @@ import difflib
 import logging
 import threading
 import time
-import weakref
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pegboard import ConfigError
+from pegboard import App, ConfigError
 
 from .backends.base import BackendSettings, CacheBackend
-from .cache import ResponseCache, iter_caches
 
-__all__ = ["BackendFactory", "Runtime", "builtin_backends", "collect_backends", "runtime_for"]
+if TYPE_CHECKING:
+    from .cache import ResponseCache
+
+__all__ = [
+    "STATE_NAME",
+    "BackendFactory",
+    "Runtime",
+    "builtin_backends",
+    "collect_backends",
+    "runtime_for",
+    "runtime_of",
+]
 
 log = logging.getLogger("pegboard.caching")
 
+#: what a backend plugin provides: ``factory(settings) -> backend``
 BackendFactory = Callable[[BackendSettings], CacheBackend]
-
-_RUNTIMES: weakref.WeakKeyDictionary[Any, Runtime] = weakref.WeakKeyDictionary()
-_RUNTIMES_GUARD = threading.Lock()
+#: the name of the runtime in ``app.state``
+STATE_NAME = "caching"
+#: background refreshes waiting for a thread, at most; more are skipped (the stale
+#: answer was already served, and the next request may try again)
+MAX_PENDING_REFRESHES = 64
 
 
 def _suggest(name: str, candidates: Mapping[str, Any]) -> str:
@@ -70,24 +82,12 @@ def collect_backends(plugin_manager: Any) -> dict[str, BackendFactory]:
     return found
 
 
-def iter_plans(app: Any) -> Iterator[Any]:
-    """Every compiled plan of ``app``: per config section and per route (and method)."""
-    # The core has no public list of an app's plans; these are its attributes.
-    yield from getattr(app, "_section_plans", {}).values()
-    for route in app.router.routes():
-        if route.default_plan is not None:
-            yield route.default_plan
-        yield from route.plans.values()
-        for default, per_method in route.section_plans.values():
-            yield default
-            yield from per_method.values()
-
-
 class Runtime:
     """What one app's caches share: backends (one per store), a refresher pool, a clock."""
 
-    def __init__(self, app: Any, factories: Mapping[str, BackendFactory]) -> None:
+    def __init__(self, factories: Mapping[str, BackendFactory]) -> None:
         self.factories = dict(factories)
+        #: one backend per distinct store: paths whose store settings are equal share it
         self.backends: dict[BackendSettings, CacheBackend] = {}
         self.caches: list[ResponseCache] = []
         #: wall clock for freshness; tests replace it to move time without sleeping
@@ -98,8 +98,8 @@ class Runtime:
         self._closed = False
 
     def bind(self, cache: ResponseCache, section: str | None = None) -> CacheBackend:
-        """Give ``cache`` this app's backend for its settings, opening it on first use."""
-        settings = cache.settings.backend
+        """Give ``cache`` this app's backend for its store, opening it on first use."""
+        settings = cache.backend_settings
         with self._guard:
             backend = self.backends.get(settings)
             if backend is None:
@@ -139,9 +139,9 @@ class Runtime:
         return backend
 
     def submit(self, func: Callable[..., None], *args: Any) -> bool:
-        """Run ``func(*args)`` in the background; False once the app is stopping."""
+        """Run ``func(*args)`` in the background; False once stopping, or when too many wait."""
         with self._guard:
-            if self._closed:
+            if self._closed or len(self._futures) >= MAX_PENDING_REFRESHES:
                 return False
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(
@@ -149,12 +149,18 @@ class Runtime:
                 )
             future = self._executor.submit(func, *args)
             self._futures.add(future)
-        future.add_done_callback(self._futures.discard)
+        future.add_done_callback(self._done)
         return True
+
+    def _done(self, future: Future[None]) -> None:
+        with self._guard:
+            self._futures.discard(future)
 
     def drain(self, timeout: float = 5.0) -> None:
         """Wait until the background refreshes started so far have finished (for tests)."""
-        wait_futures(list(self._futures), timeout=timeout)
+        with self._guard:
+            pending = list(self._futures)
+        wait_futures(pending, timeout=timeout)
 
     def close(self) -> None:
         """Stop the refresher pool and close every backend (errors are logged)."""
@@ -175,45 +181,18 @@ class Runtime:
         self.backends.clear()
 
 
-def runtime_for(app: Any) -> Runtime:
-    """The app's runtime, created on first use (for caches met after the app started)."""
-    with _RUNTIMES_GUARD:
-        runtime = _RUNTIMES.get(app)
-        if runtime is None:
-            runtime = Runtime(app, collect_backends(getattr(app, "plugin_manager", None)))
-            _RUNTIMES[app] = runtime
-        return runtime
-
-
-def start(app: Any) -> Runtime:
-    """``pegboard_app_start``: a fresh runtime; open the backend of each cache in the plans."""
-    runtime = Runtime(app, collect_backends(app.plugin_manager))
-    with _RUNTIMES_GUARD:
-        old = _RUNTIMES.pop(app, None)
-        _RUNTIMES[app] = runtime
-    if old is not None:
-        old.close()
-    try:
-        for plan in iter_plans(app):
-            for cache in iter_caches(plan.before_handler):
-                if cache.runtime is not runtime:
-                    runtime.bind(cache, plan.label)
-    except BaseException:
-        stop(app)
-        raise
+def runtime_of(app: App) -> Runtime | None:
+    """The app's runtime, or None while caching is not started for it."""
+    runtime: Runtime | None = app.state.get(STATE_NAME)
     return runtime
 
 
-def stop(app: Any) -> None:
-    """``pegboard_app_stop``: close what ``start`` opened."""
-    with _RUNTIMES_GUARD:
-        runtime = _RUNTIMES.pop(app, None)
-    if runtime is not None:
-        runtime.close()
-
-
-def caches_of(app: Any) -> list[ResponseCache]:
-    """The caches bound for ``app`` (for purging)."""
-    with _RUNTIMES_GUARD:
-        runtime = _RUNTIMES.get(app)
-    return list(runtime.caches) if runtime is not None else []
+def runtime_for(app: App) -> Runtime:
+    """The app's runtime; the app is started first if it is not yet."""
+    runtime = runtime_of(app)
+    if runtime is None:
+        app.start()
+        runtime = runtime_of(app)
+    if runtime is None:
+        raise RuntimeError("tools.caching is on for no path of this app: it has no cache")
+    return runtime

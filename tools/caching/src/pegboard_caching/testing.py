@@ -7,7 +7,8 @@ it so a test can age an entry by hours without sleeping.
 from __future__ import annotations
 
 import time
-from typing import Any
+
+from pegboard import App
 
 from .runtime import runtime_for
 
@@ -28,7 +29,7 @@ class FakeClock:
         self.now += seconds
 
 
-def use_clock(app: Any, clock: FakeClock | None = None) -> FakeClock:
+def use_clock(app: App, clock: FakeClock | None = None) -> FakeClock:
     """Start ``app``; its caches then read the time from ``clock`` (a new FakeClock by default)."""
     app.start()
     clock = clock or FakeClock()
@@ -36,6 +37,6 @@ def use_clock(app: Any, clock: FakeClock | None = None) -> FakeClock:
     return clock
 
 
-def wait_for_refreshes(app: Any, timeout: float = 5.0) -> None:
+def wait_for_refreshes(app: App, timeout: float = 5.0) -> None:
     """Block until the background refreshes (stale-while-revalidate) started so far are done."""
     runtime_for(app).drain(timeout)

@@ -1,31 +1,27 @@
-"""The ``caching`` tool: options, their checks, and the hooks it attaches per path."""
+"""The ``caching`` tool: the hooks it attaches per path, and its stores opened with the app."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import difflib
 
 import pegboard
-from pegboard import ConfigError, PlanBuilder
+from pegboard import App, HookDoc, OptionError, PlanBuilder
 
-from .backends.base import BackendSettings
-from .backends.memcached import parse_server
-from .cache import CacheSettings, ResponseCache
+from .cache import RELEASE_PRIORITY, ResponseCache, iter_caches
+from .options import CachingOptions
+from .runtime import STATE_NAME, Runtime, collect_backends, runtime_of
 
-__all__ = ["PRIORITIES", "CachingTool"]
+__all__ = ["PRIORITIES", "RELEASE_PRIORITY", "CachingTool"]
 
-#: (hookpoint, priority, failsafe) of each hook, for docs and ``pegboard tools``
+#: (hookpoint, priority, failsafe) of each hook in the plan, by the ResponseCache method
 PRIORITIES = {
     "lookup": ("before_handler", 20, False),
     "store": ("before_finalize", 90, False),
     "on_error": ("after_error_response", 50, True),
 }
-_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
-_POSITIVE = ("maxobj_size", "maxobjects", "maxsize", "timeout")
-_NON_NEGATIVE = ("delay", "antistampede_timeout", "retry_interval")
 
 
-class CachingTool(pegboard.Tool):
+class CachingTool(pegboard.Tool[CachingOptions]):
     """An RFC 9111 shared cache of whole responses, on memory, Redis or Memcached.
 
     A hit is answered before the handler (priority 20); a miss is stored after
@@ -33,87 +29,90 @@ class CachingTool(pegboard.Tool):
     headers its ``Vary`` names.
     """
 
-    # on_end_resource: the lock release, attached per request by misses only.
-    points = ("before_handler", "before_finalize", "on_end_resource", "after_error_response")
+    hooks = (
+        HookDoc(
+            "before_handler",
+            20,
+            does="answers a fresh hit (or a 304) before the handler; a miss takes the "
+            "stampede lock or waits for the request that holds it",
+        ),
+        HookDoc(
+            "before_finalize",
+            90,
+            does="stores the response (after etags and gzip); answers the client's "
+            "validators; an unsafe method that succeeded drops the URL's entries",
+        ),
+        HookDoc(
+            "on_end_resource",
+            RELEASE_PRIORITY,
+            does="releases the stampede lock a miss still holds",
+            failsafe=True,
+            per_request=True,
+        ),
+        HookDoc(
+            "after_error_response",
+            50,
+            does="serves a stale response under stale-if-error; releases the stampede lock",
+            failsafe=True,
+        ),
+    )
 
     def __init__(self) -> None:
         super().__init__("caching", point="before_handler", priority=20)
 
-    def attach(  # type: ignore[override]  # the options are the schema
-        self,
-        plan: PlanBuilder,
-        *,
-        backend: str = "memory",
-        url: str | None = None,
-        servers: list[str] | None = None,
-        delay: float = 600.0,
-        maxobj_size: int = 100_000,
-        maxobjects: int = 1000,
-        maxsize: int = 10_000_000,
-        antistampede_timeout: float = 5.0,
-        invalid_methods: Sequence[str] = ("POST", "PUT", "PATCH", "DELETE"),
-        key_prefix: str = "pegboard-cache:",
-        timeout: float = 0.5,
-        retry_interval: float = 5.0,
-        store_errors: bool = False,
-    ) -> None:
-        settings = CacheSettings(
-            backend=BackendSettings(
-                name=backend,
-                url=url,
-                servers=tuple(servers or ()),
-                maxobjects=maxobjects,
-                maxsize=maxsize,
-                timeout=timeout,
-            ),
-            delay=delay,
-            maxobj_size=maxobj_size,
-            antistampede_timeout=antistampede_timeout,
-            invalid_methods=frozenset(invalid_methods),
-            key_prefix=key_prefix,
-            retry_interval=retry_interval,
-            store_errors=store_errors,
-        )
-        cache = ResponseCache(settings)
+    def attach(self, plan: PlanBuilder, options: CachingOptions) -> None:
+        self._check_backend(plan, options.backend)
+        cache = ResponseCache(options)
         for name, (point, priority, failsafe) in PRIORITIES.items():
             plan.add(point, getattr(cache, name), priority, failsafe)
         # A plain fresh hit skips the lifecycle when no other tool is on for the path.
         plan.offer_quick_answer(cache.quick)
-        # The lock release (on_end_resource, priority 10, failsafe) is attached per
-        # request, only by the misses that hold a lock: hits do not pay for it.
+        # The lock release (on_end_resource) is attached per request, only by the
+        # misses that hold a lock: hits do not pay for it.
 
-    def check(self, options: dict[str, Any], section: str) -> None:
-        def fail(key: str, message: str) -> None:
-            raise ConfigError(message, section=section, key=f"tools.caching.{key}")
+    @staticmethod
+    def _check_backend(plan: PlanBuilder, name: str) -> None:
+        """An unknown backend, or one whose client library is missing, fails at compile time.
 
-        for key in _POSITIVE:
-            if key in options and options[key] <= 0:
-                fail(key, f"must be greater than 0, not {options[key]!r}")
-        for key in _NON_NEGATIVE:
-            if key in options and options[key] < 0:
-                fail(key, f"must not be negative, not {options[key]!r}")
-        for method in options.get("invalid_methods", ()):
-            if method in ("GET", "HEAD"):
-                fail(
-                    "invalid_methods",
-                    f"{method} is answered from the cache; it cannot invalidate it",
-                )
-            if not method.isalpha() or method != method.upper():
-                fail("invalid_methods", f"{method!r} is not an HTTP method name like 'POST'")
-        backend = options.get("backend", "memory")
-        url, servers = options.get("url"), options.get("servers")
-        if backend == "memory" and (url or servers):
-            fail("url" if url else "servers", "the memory backend takes no url or servers")
-        if backend == "redis":
-            if servers:
-                fail(
-                    "servers", "the redis backend takes a url ('redis://host:6379/0'), not servers"
-                )
-            if url is not None and not url.startswith(_REDIS_SCHEMES):
-                fail("url", f"a Redis url starts with redis://, rediss:// or unix://, not {url!r}")
-        if backend == "memcached":
-            for server in servers or ([url] if url else []):
-                try:
-                    parse_server(server)
-                except ValueError as exc:
-                    fail("servers" if servers else "url", str(exc))
+        So ``pegboard check`` and the parent of ``pegboard serve`` report it, in one
+        line with the fix, before any worker starts.
+        """
+        factories = collect_backends(plan.app.plugin_manager if plan.app is not None else None)
+        if name not in factories:
+            known = ", ".join(sorted(factories)) or "none"
+            close = difflib.get_close_matches(name, list(factories), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise OptionError(
+                "backend", f"unknown cache backend {name!r}{hint} (installed: {known})"
+            )
+        needs = _CLIENT_LIBRARIES.get(name)
+        missing = pegboard.missing_extra(*needs) if needs is not None else None
+        if missing is not None:
+            raise OptionError("backend", f"the {name} backend {missing}")
+
+    def start(self, app: App) -> None:
+        """Open the store of every configured path: one backend per distinct store."""
+        runtime = Runtime(collect_backends(app.plugin_manager))
+        setattr(app.state, STATE_NAME, runtime)
+        try:
+            for plan in app.plans():
+                for cache in iter_caches(plan.hooks["before_handler"]):
+                    if cache.runtime is not runtime:
+                        runtime.bind(cache, plan.label)
+        except BaseException:
+            self.stop(app)
+            raise
+
+    def stop(self, app: App) -> None:
+        """Stop the background refreshes and close the stores."""
+        runtime = runtime_of(app)
+        if runtime is not None:
+            delattr(app.state, STATE_NAME)
+            runtime.close()
+
+
+#: The client library behind each built-in networked backend, and the extra with it.
+_CLIENT_LIBRARIES = {
+    "redis": ("redis", "caching-redis"),
+    "memcached": ("pymemcache", "caching-memcached"),
+}

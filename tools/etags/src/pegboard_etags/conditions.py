@@ -1,12 +1,8 @@
-"""Evaluating conditional requests in the order of RFC 9110 §13.2.2.
+"""Evaluating conditional requests in the order of RFC 9110 §13.2.2, from a WSGI environ.
 
-1. If-Match: no match (strong comparison) -> 412.
-2. Otherwise If-Unmodified-Since: modified after the date -> 412.
-3. If-None-Match: a match (weak comparison) -> 304 for GET/HEAD, else 412.
-4. Otherwise, for GET/HEAD, If-Modified-Since: not modified since -> 304.
-
-A date condition is ignored when its tag counterpart is present, and a
-date that does not parse is ignored, as the RFC asks.
+The rules themselves are :func:`pegboard.httputil.evaluate_preconditions`;
+this module reads the four headers and lets a tool switch the tag or the date
+conditions off, as ``last_modified`` alone and ``etags`` alone need.
 """
 
 from __future__ import annotations
@@ -14,15 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .dates import parse_http_date
-from .entity_tags import matches_any, parse_entity_tag, parse_tag_list
+from pegboard.httputil import (
+    NOT_MODIFIED,
+    PRECONDITION_FAILED,
+    evaluate_preconditions,
+    parse_http_date,
+)
 
 __all__ = ["NOT_MODIFIED", "PRECONDITION_FAILED", "evaluate", "has_conditions"]
-
-NOT_MODIFIED = 304
-PRECONDITION_FAILED = 412
-
-_SAFE = frozenset({"GET", "HEAD"})
 
 
 def has_conditions(environ: Mapping[str, Any]) -> bool:
@@ -56,26 +51,18 @@ def evaluate(
     """
     if_match = environ.get("HTTP_IF_MATCH")
     if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-    tag = parse_entity_tag(etag) if etag is not None else None
-    modified = parse_http_date(last_modified) if isinstance(last_modified, str) else last_modified
-    # Step 1 / 2
-    if if_match is not None:
-        if tags and not matches_any(tag, parse_tag_list(if_match), weak=False, exists=exists):
-            return PRECONDITION_FAILED
-    elif dates and modified is not None:
-        since = environ.get("HTTP_IF_UNMODIFIED_SINCE")
-        if since is not None:
-            limit = parse_http_date(since)
-            if limit is not None and int(modified) > int(limit):
-                return PRECONDITION_FAILED
-    # Step 3 / 4
-    if if_none_match is not None:
-        if tags and matches_any(tag, parse_tag_list(if_none_match), weak=True, exists=exists):
-            return NOT_MODIFIED if method in _SAFE else PRECONDITION_FAILED
-    elif dates and modified is not None and method in _SAFE:
-        since = environ.get("HTTP_IF_MODIFIED_SINCE")
-        if since is not None:
-            limit = parse_http_date(since)
-            if limit is not None and int(modified) <= int(limit):
-                return NOT_MODIFIED
-    return None
+    modified = None
+    if dates:
+        modified = (
+            parse_http_date(last_modified) if isinstance(last_modified, str) else last_modified
+        )
+    return evaluate_preconditions(
+        method,
+        etag=etag,
+        last_modified=modified,
+        if_match=if_match if tags else None,
+        if_none_match=if_none_match if tags else None,
+        if_unmodified_since=(environ.get("HTTP_IF_UNMODIFIED_SINCE") if if_match is None else None),
+        if_modified_since=environ.get("HTTP_IF_MODIFIED_SINCE") if if_none_match is None else None,
+        exists=exists,
+    )

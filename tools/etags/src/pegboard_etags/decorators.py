@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pegboard
-from pegboard import Request
+
+from .tools import Validator
 
 __all__ = ["validator"]
 
 F = TypeVar("F")
 
 
-def validator(func: Callable[[Request], Any], *, autotags: bool = False) -> Callable[[F], F]:
+def validator(func: Validator, *, autotags: bool = False) -> Callable[[F], F]:
     """Switch ``etags`` on for this handler with ``func(req)`` as its validator.
 
     ``func`` returns the current entity tag (``"v3"``, ``'"v3"'`` or

@@ -1,4 +1,4 @@
-"""The ``etags`` and ``last_modified`` tools and their hooks.
+"""The ``etags`` and ``last_modified`` tools: their options and the hooks they attach.
 
 Both validate in ``before_finalize`` (priority 70), after the handler and
 before gzip (80), so they see the identity body and its validators. When
@@ -11,19 +11,21 @@ the ``last_modified`` hook stands aside. A ``validator`` declared on the
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pegboard
-from pegboard import HTTPError, PlanBuilder, Request, Response
+from pegboard import HookDoc, HTTPError, PlanBuilder, Request, Response
 
 from .conditions import NOT_MODIFIED, PRECONDITION_FAILED, evaluate, has_conditions
-from .entity_tags import body_tag, to_entity_tag
+from .validators import body_tag, to_entity_tag
 
 __all__ = [
     "PRECHECK_PRIORITY",
     "VALIDATE_PRIORITY",
+    "EtagsOptions",
     "EtagsTool",
+    "LastModifiedOptions",
     "LastModifiedTool",
+    "Validator",
     "validate_etags",
     "validate_since",
 ]
@@ -36,7 +38,26 @@ _SAFE = frozenset({"GET", "HEAD"})
 # Headers that describe a body a 304 does not have (RFC 9110 §15.4.5).
 _BODY_HEADERS = ("Content-Length", "Content-Encoding", "Content-Range", "Accept-Ranges")
 
+#: ``validator(req)``: the current entity tag of the resource, or None when it has none.
 Validator = Callable[[Request], str | None]
+
+
+class EtagsOptions(pegboard.ToolOptions):
+    """Options of ``tools.etags``."""
+
+    autotags: bool = pegboard.option(
+        default=False,
+        doc="give a 200 without an ETag a strong tag: 128 bits of BLAKE2b of the body, in hex",
+    )
+    validator: Validator | None = pegboard.option(
+        default=None,
+        doc="`validator(req)`: the current tag of the resource (None: it has no current "
+        "representation), checked before the handler; a callable or an import string",
+    )
+
+
+class LastModifiedOptions(pegboard.ToolOptions):
+    """``tools.last_modified`` has no options: it reads the response's ``Last-Modified``."""
 
 
 def _not_modified(resp: Response) -> None:
@@ -56,8 +77,6 @@ def _failed() -> HTTPError:
 
 def _apply(req: Request, resp: Response, *, tags: bool, dates: bool) -> None:
     if not 200 <= resp.status < 300 or req.method not in _SAFE:
-        return
-    if not has_conditions(req.environ):
         return
     headers = resp.headers
     outcome = evaluate(
@@ -82,8 +101,23 @@ def validate_etags(req: Request, resp: Response, *, autotags: bool = False) -> N
     Conditions are evaluated for GET and HEAD answered 2xx; a write is
     checked before its handler runs, through a ``validator``.
     """
-    if autotags and resp.status == 200 and resp.stream is None and "ETag" not in resp.headers:
-        resp.headers["ETag"] = body_tag(resp.body)
+    if autotags:
+        autotag_and_validate(req, resp)
+    else:
+        validate_conditions(req, resp)
+
+
+def autotag_and_validate(req: Request, resp: Response) -> None:
+    """The finalize hook with ``autotags``: tag the body, then validate."""
+    if resp.status == 200 and resp.stream is None and "ETag" not in resp.headers:
+        # The tag is built here from hex digits: nothing to check in it.
+        resp.headers.set_trusted("ETag", body_tag(resp.body), "etag")
+    if has_conditions(req.environ):  # PERF: most requests carry no condition
+        _apply(req, resp, tags=True, dates="last_modified" in req.plan.tools)
+
+
+def validate_conditions(req: Request, resp: Response) -> None:
+    """The finalize hook without ``autotags``."""
     if has_conditions(req.environ):  # PERF: most requests carry no condition
         _apply(req, resp, tags=True, dates="last_modified" in req.plan.tools)
 
@@ -92,10 +126,11 @@ def validate_since(req: Request, resp: Response) -> None:
     """Answer If-Modified-Since/If-Unmodified-Since from the response's ``Last-Modified``."""
     if "etags" in req.plan.tools:
         return  # the etags hook evaluates both kinds, in order
-    _apply(req, resp, tags=False, dates=True)
+    if has_conditions(req.environ):
+        _apply(req, resp, tags=False, dates=True)
 
 
-def check_validator(req: Request, resp: Response, *, validator: Validator) -> None:
+def check_validator(req: Request, resp: Response, validator: Validator) -> None:
     """Before the handler: set the declared ETag and answer 304/412 without running it."""
     if req.handler is None:
         return  # a handler tool answered already; its response is validated later
@@ -119,31 +154,54 @@ def check_validator(req: Request, resp: Response, *, validator: Validator) -> No
         raise _failed()
 
 
-class EtagsTool(pegboard.Tool):
+class EtagsTool(pegboard.Tool[EtagsOptions]):
     """ETag validation (If-Match, If-None-Match), body-hash tags, declared validators."""
 
-    points = ("before_handler", "before_finalize")
+    hooks = (
+        HookDoc(
+            "before_handler",
+            PRECHECK_PRIORITY,
+            does="with a `validator`: sets the declared ETag; 304 or 412 before the handler "
+            "runs (preconditions for writes, before the handler changes anything)",
+        ),
+        HookDoc(
+            "before_finalize",
+            VALIDATE_PRIORITY,
+            does="`autotags`; 304 / 412 for GET and HEAD (the date conditions too when "
+            "last_modified is on)",
+        ),
+    )
 
     def __init__(self) -> None:
         super().__init__("etags", point="before_finalize", priority=VALIDATE_PRIORITY)
 
-    def attach(  # type: ignore[override]  # the options are the schema
-        self,
-        plan: PlanBuilder,
-        autotags: bool = False,
-        validator: Callable[[Request], Any] | None = None,
-    ) -> None:
-        """``autotags``: tag 200 bodies with their hash. ``validator(req)``: the
-        current tag (or None when there is no representation), before the handler."""
-        if validator is not None:
-            plan.add("before_handler", check_validator, PRECHECK_PRIORITY, validator=validator)
-        plan.add("before_finalize", validate_etags, self.priority, autotags=autotags)
+    def attach(self, plan: PlanBuilder, options: EtagsOptions) -> None:
+        if options.validator is not None:
+            plan.add(
+                "before_handler", check_validator, PRECHECK_PRIORITY, args=(options.validator,)
+            )
+        # PERF: one plain function per case, stored in the plan as it is (no bound options).
+        plan.add(
+            "before_finalize",
+            autotag_and_validate if options.autotags else validate_conditions,
+            self.priority,
+        )
 
 
-class LastModifiedTool(pegboard.Tool):
-    """If-Modified-Since / If-Unmodified-Since against the response's Last-Modified."""
+class LastModifiedTool(pegboard.Tool[LastModifiedOptions]):
+    """Answer If-Modified-Since/If-Unmodified-Since from the response's ``Last-Modified``."""
+
+    hooks = (
+        HookDoc(
+            "before_finalize",
+            VALIDATE_PRIORITY,
+            does="304 / 412 for GET and HEAD from the response's Last-Modified (left to "
+            "etags when it is on, which evaluates every condition in order)",
+        ),
+    )
 
     def __init__(self) -> None:
-        super().__init__(
-            "last_modified", validate_since, point="before_finalize", priority=VALIDATE_PRIORITY
-        )
+        super().__init__("last_modified", point="before_finalize", priority=VALIDATE_PRIORITY)
+
+    def attach(self, plan: PlanBuilder, options: LastModifiedOptions) -> None:
+        plan.add("before_finalize", validate_since, self.priority)

@@ -109,17 +109,19 @@ class _ZlibStream:
         self._obj = zlib_module(level).compressobj(level, zlib.DEFLATED, wbits)
 
     def chunk(self, data: bytes) -> bytes:
-        return self._obj.compress(data) + self._obj.flush(zlib.Z_SYNC_FLUSH)
+        out: bytes = self._obj.compress(data) + self._obj.flush(zlib.Z_SYNC_FLUSH)
+        return out
 
     def finish(self) -> bytes:
-        return self._obj.flush(zlib.Z_FINISH)
+        out: bytes = self._obj.flush(zlib.Z_FINISH)
+        return out
 
 
 class _BrotliStream:
     __slots__ = ("_obj",)
 
     def __init__(self, quality: int) -> None:
-        import brotli  # type: ignore[import-untyped]
+        import brotli  # untyped: the project's mypy config ignores its missing stubs
 
         self._obj = brotli.Compressor(quality=quality)
 

@@ -1,129 +1,175 @@
 """The response side: negotiate early, compress in ``before_finalize``.
 
-``negotiate`` (on_start_resource) picks the coding for this request and
-widens ``If-None-Match``/``If-Match`` so validators compare identity tags.
-``compress`` (before_finalize) compresses the body or wraps the stream,
-adds ``Vary: Accept-Encoding`` to every response it could have compressed,
-and gives strong ETags a per-coding suffix (on a 304 too).
+``ResponseCompression.negotiate`` (on_start_resource) picks the coding for
+this request, keeps it in ``req.state.gzip`` and widens
+``If-None-Match``/``If-Match`` so validators compare identity tags.
+``ResponseCompression.compress`` (before_finalize) compresses the body or
+wraps the stream, adds ``Vary: Accept-Encoding`` to every response it could
+have compressed, and gives strong ETags a per-coding suffix (on a 304 too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from pegboard import Request, Response
+from pegboard.httputil import MediaTypeMatcher, parse_cache_control
 
 from .codings import Coding, StreamCompressor
-from .etags import add_suffix, widen_condition
-from .mediatypes import MediaTypeMatcher
+from .etags import add_suffix, identity_opaque, widen_condition
 from .negotiation import Negotiator
 
-__all__ = ["CompressedStream", "compress", "negotiate"]
+__all__ = ["HELD_TAGS", "STATE", "CompressedStream", "ResponseCompression", "coding_of"]
 
-# Request attributes this tool sets (tools may hang their own attributes on a request).
-_CODING = "gzip_coding"
-_HELD = "_gzip_held_tags"
+#: ``req.state.gzip``: the coding chosen for this request (None: identity).
+STATE = "gzip"
+#: ``req.state.gzip_held_tags``: identity tags derived from suffixed ones the client sent.
+HELD_TAGS = "gzip_held_tags"
 _CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH")
+_UNSET: Any = object()
 
 
-def _coding_for(req: Request, negotiator: Negotiator) -> str | None:
-    state = req.__dict__
-    if _CODING in state:
-        found: str | None = state[_CODING]
-        return found
-    found = negotiator.choose(req.environ.get("HTTP_ACCEPT_ENCODING"))
-    state[_CODING] = found
+def coding_of(req: Request) -> str | None:
+    """The content coding the gzip tool chose for this request's response, or None.
+
+    None means identity: no ``Accept-Encoding``, nothing acceptable offered,
+    or the tool not on for this path. The response is compressed with it
+    when its status, type and size allow (see the README).
+    """
+    found: str | None = req.state.get(STATE)
     return found
 
 
-def negotiate(req: Request, resp: Response, *, negotiator: Negotiator) -> None:
-    """Choose the coding now and widen the conditional headers for it."""
-    coding = _coding_for(req, negotiator)
-    if coding is None:
-        return
-    environ = req.environ
-    held: frozenset[str] = frozenset()
-    for key in _CONDITIONS:
-        value = environ.get(key)
-        if value:
-            widened, derived = widen_condition(value, coding)
-            if derived:
-                environ[key] = widened
-                held |= derived
-    if held:
-        req.__dict__[_HELD] = held
+def _declared_below(length: str | None, limit: int) -> bool:
+    """Whether a stream's declared Content-Length is a number below ``limit``.
+
+    Anything else (absent, Unicode digits, more digits than int() takes) is
+    no reason to leave the stream uncompressed.
+    """
+    if length is None or not length.isascii() or not length.isdigit() or len(length) > 18:
+        return False
+    return int(length) < limit
 
 
-def _no_transform(resp: Response) -> bool:
-    value = resp.headers.get("Cache-Control")
-    return value is not None and "no-transform" in value.lower()
+def _no_transform(value: str | None) -> bool:
+    return value is not None and parse_cache_control(value).no_transform
 
 
-def compress(
-    req: Request,
-    resp: Response,
-    *,
-    negotiator: Negotiator,
-    codings: dict[str, Coding],
-    media: MediaTypeMatcher,
-    min_size: int,
-) -> None:
-    """Compress the response when the client, the status and the type allow it."""
-    status = resp.status
-    if status < 200 or status == 204:
-        return
-    headers = resp.headers
-    encoding = headers.get("Content-Encoding")
-    if encoding is not None and encoding.strip().lower() != "identity":
-        return  # already encoded (a pre-compressed file, a cached answer)
-    content_type = headers.get("Content-Type")
-    if status == 304:
-        # A 304 carries no Content-Type when no handler ran: assume it could have.
-        if content_type is None or media.matches(content_type):
-            headers.add_vary("Accept-Encoding")
-        _restore_held_tag(req, resp)
-        return
-    # The core sends text/html when nothing set a type.
-    if not media.matches(content_type or "text/html") or _no_transform(resp):
-        return
-    headers.add_vary("Accept-Encoding")
-    if status == 206 or req.method == "HEAD":
-        return
-    name = _coding_for(req, negotiator)
-    if name is None:
-        return
-    coding = codings[name]
-    if resp.stream is not None:
-        declared = headers.get("Content-Length")
-        if declared is not None and declared.isdigit() and int(declared) < min_size:
+class ResponseCompression:
+    """What one compiled plan needs to compress responses; its hooks are the bound methods.
+
+    Built once in ``attach``: the negotiator, the codings with their levels,
+    the media type matcher. PERF: a bound method is stored in the plan as it
+    is, so a hook costs one call with nothing to unpack.
+    """
+
+    __slots__ = ("codings", "media", "min_size", "negotiator")
+
+    def __init__(
+        self,
+        negotiator: Negotiator,
+        codings: Mapping[str, Coding],
+        media: MediaTypeMatcher,
+        min_size: int,
+    ) -> None:
+        self.negotiator = negotiator
+        self.codings = dict(codings)
+        self.media = media
+        self.min_size = min_size
+
+    def _coding(self, req: Request) -> str | None:
+        header = req.environ.get("HTTP_ACCEPT_ENCODING")
+        if header is None:
+            return None  # PERF: no header, no state to read
+        found: str | None = req.state.get(STATE, _UNSET)
+        if found is _UNSET:  # negotiate did not run (an error answered before it)
+            return self.negotiator.choose(header)
+        return found
+
+    def negotiate(self, req: Request, resp: Response) -> None:
+        """Choose the coding now and widen the conditional headers for it."""
+        environ = req.environ
+        header = environ.get("HTTP_ACCEPT_ENCODING")
+        if header is None:
+            return  # PERF: nothing to choose, nothing to keep
+        coding = self.negotiator.choose(header)
+        state = req.state
+        state.gzip = coding
+        if coding is None:
             return
-        resp.stream = CompressedStream(resp.stream, coding.stream())
-        headers.pop("Content-Length")
-    else:
-        body = resp.body
-        if len(body) < min_size or not body:
+        held: frozenset[str] = frozenset()
+        for key in _CONDITIONS:
+            value = environ.get(key)
+            if value:
+                widened, derived = widen_condition(value, coding)
+                if derived:
+                    environ[key] = widened
+                    held |= derived
+        if held:
+            state.gzip_held_tags = held
+
+    def compress(self, req: Request, resp: Response) -> None:
+        """Compress the response when the client, the status and the type allow it."""
+        status = resp.status
+        if status < 200 or status == 204:
             return
-        compressed = coding.compress(body)
-        resp.body = compressed
-        headers["Content-Length"] = str(len(compressed))
-    headers["Content-Encoding"] = name
-    # Byte ranges of the identity body do not apply to this one.
-    headers.pop("Accept-Ranges")
-    etag = headers.get("ETag")
-    if etag is not None:
-        headers["ETag"] = add_suffix(etag, name)
+        headers = resp.headers
+        encoding = headers.get("Content-Encoding")
+        if encoding is not None and encoding.strip().lower() != "identity":
+            return  # already encoded (a pre-compressed file, a cached answer)
+        content_type = headers.get("Content-Type")
+        if status == 304:
+            # A 304 carries no Content-Type when no handler ran: assume it could have.
+            if content_type is None or self.media.matches(content_type):
+                headers.add_vary("Accept-Encoding")
+            self._restore_held_tag(req, resp)
+            return
+        # The core sends text/html when nothing set a type.
+        if not self.media.matches(content_type or "text/html") or _no_transform(
+            headers.get("Cache-Control")
+        ):
+            return
+        headers.add_vary("Accept-Encoding")
+        if status == 206 or req.method == "HEAD":
+            return
+        name = self._coding(req)
+        if name is None:
+            return
+        coding = self.codings[name]
+        if resp.stream is not None:
+            if _declared_below(headers.get("Content-Length"), self.min_size):
+                return
+            resp.stream = CompressedStream(resp.stream, coding.stream())
+            headers.pop("Content-Length")
+        else:
+            body = resp.body
+            if len(body) < self.min_size or not body:
+                return
+            compressed = coding.compress(body)
+            resp.body = compressed
+            # PERF: trusted writes: a number, and a coding name from our own list.
+            headers.set_trusted("Content-Length", str(len(compressed)), "content-length")
+        headers.set_trusted("Content-Encoding", name, "content-encoding")
+        # Byte ranges of the identity body do not apply to this one.
+        headers.pop("Accept-Ranges")
+        etag = headers.get("ETag")
+        if etag is not None:
+            # The tag was checked when it was set; the suffix is a coding name.
+            headers.set_trusted("ETag", add_suffix(etag, name), "etag")
 
-
-def _restore_held_tag(req: Request, resp: Response) -> None:
-    """Give a 304 the suffixed tag the client holds when it matched in identity form."""
-    held = req.__dict__.get(_HELD)
-    if not held:
-        return
-    etag = resp.headers.get("ETag")
-    name = req.__dict__.get(_CODING)
-    if etag is not None and etag in held and name:
-        resp.headers["ETag"] = add_suffix(etag, name)
+    def _restore_held_tag(self, req: Request, resp: Response) -> None:
+        """Give a 304 the suffixed tag the client holds when it matched in identity form."""
+        if req.environ.get("HTTP_ACCEPT_ENCODING") is None:
+            return  # PERF: negotiate chose nothing, so nothing was widened
+        state = req.state
+        held: frozenset[str] | None = state.get(HELD_TAGS)
+        if not held:
+            return
+        etag = resp.headers.get("ETag")
+        name: str | None = state.get(STATE)
+        if etag is not None and name and identity_opaque(etag) in held:
+            resp.headers.set_trusted("ETag", add_suffix(etag, name), "etag")
 
 
 class CompressedStream:

@@ -12,6 +12,7 @@ import zlib
 from collections.abc import Iterator
 
 from pegboard import HTTPError, Request, Response
+from pegboard.httputil import HeaderError, split_list
 
 __all__ = ["decompress_request"]
 
@@ -74,23 +75,34 @@ def _inflate(req: Request, wbits: int, limit: int) -> bytes:
     return b"".join(out)
 
 
-def decompress_request(req: Request, resp: Response, *, max_size: int | None) -> None:
-    """Replace a gzip/deflate request body by its decompressed bytes (413 past ``max_size``)."""
+def _unsupported(header: str) -> HTTPError:
+    shown = header if len(header) <= 60 else header[:60] + "..."
+    return HTTPError(
+        415,
+        f"Content-Encoding {shown!r} is not supported here; use one of: {_ACCEPTED}.",
+        headers={"Accept-Encoding": _ACCEPTED},
+    )
+
+
+def decompress_request(req: Request, resp: Response, max_size: int | None) -> None:
+    """Replace a gzip/deflate request body by its decompressed bytes (413 past ``max_size``).
+
+    ``max_size`` None means the path's ``request.max_body_size``.
+    """
     environ = req.environ
     header = environ.get("HTTP_CONTENT_ENCODING")
     if header is None:
         return
-    codings = [c.strip().lower() for c in header.split(",") if c.strip()]
-    codings = [c for c in codings if c != "identity"]
+    try:
+        members = split_list(header)
+    except HeaderError:  # an unterminated quote: no coding we know looks like that
+        raise _unsupported(header) from None
+    codings = [c.lower() for c in members if c.lower() != "identity"]
     if not codings:
         del environ["HTTP_CONTENT_ENCODING"]
         return
     if len(codings) > 1 or codings[0] not in _WBITS:
-        raise HTTPError(
-            415,
-            f"Content-Encoding {header!r} is not supported here; use one of: {_ACCEPTED}.",
-            headers={"Accept-Encoding": _ACCEPTED},
-        )
+        raise _unsupported(header)
     limit = req.plan.max_body_size if max_size is None else max_size
     body = _inflate(req, _WBITS[codings[0]], limit)
     environ["wsgi.input"] = io.BytesIO(body)

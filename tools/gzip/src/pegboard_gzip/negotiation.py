@@ -1,61 +1,33 @@
 """Choosing a content coding from ``Accept-Encoding`` (RFC 9110 §12.5.3).
 
-The client's q-values decide; among codings the client likes equally, the
-server's order of preference decides. ``identity`` is always an answer:
-when nothing acceptable is offered the body goes out uncompressed, never
-as a 406.
+The parsing and ranking are :func:`pegboard.httputil.ranked_encodings`: the
+client's q-values decide; among codings the client likes equally, the
+server's order of preference decides; a coding the client likes less than no
+coding at all (``identity``) is not chosen. ``identity`` is always an answer:
+when nothing acceptable is offered the body goes out uncompressed, never as a
+406.
 """
 
 from __future__ import annotations
 
-__all__ = ["Negotiator", "parse_accept_encoding"]
+from pegboard.httputil import ranked_encodings
 
-# x-gzip is gzip (RFC 9110 §8.4.1.3); x-compress is not offered so it is not mapped.
-_ALIASES = {"x-gzip": "gzip"}
+__all__ = ["Negotiator"]
+
 _CACHE_SIZE = 256
-
-
-def _qvalue(params: str) -> float | None:
-    """The q of one list member's parameters: 1.0 when absent, None when malformed."""
-    for param in params.split(";"):
-        name, sep, value = param.partition("=")
-        if sep and name.strip().lower() == "q":
-            try:
-                q = float(value.strip())
-            except ValueError:
-                return None
-            if not 0.0 <= q <= 1.0:
-                return None
-            return q
-    return 1.0
-
-
-def parse_accept_encoding(value: str) -> dict[str, float]:
-    """``"gzip;q=0.8, br"`` -> ``{"gzip": 0.8, "br": 1.0}`` (names lower-cased).
-
-    Members with a malformed q-value are dropped; when a coding is listed
-    twice the highest q wins.
-    """
-    found: dict[str, float] = {}
-    for member in value.split(","):
-        coding, _, params = member.partition(";")
-        coding = coding.strip().lower()
-        if not coding:
-            continue
-        coding = _ALIASES.get(coding, coding)
-        q = _qvalue(params) if params else 1.0
-        if q is None:
-            continue
-        if q > found.get(coding, -1.0):
-            found[coding] = q
-    return found
+#: Longer values are answered but not kept: a cache a client fills must stay small in bytes too.
+_CACHED_LENGTH = 256
 
 
 class Negotiator:
     """Picks one of ``offered`` (server preference order) for an ``Accept-Encoding`` value.
 
+    A member that breaks the grammar (``gzip;q=abc``) is skipped, the rest
+    still count: a response left uncompressed is never wrong.
+
     PERF: clients send a handful of distinct header values, so answers are
-    kept in a small dict; it is emptied when it grows past its bound.
+    kept in a small dict, one lookup per request; it is emptied when it grows
+    past its bound, and values longer than any browser sends are not kept.
     """
 
     __slots__ = ("_cache", "offered")
@@ -75,25 +47,10 @@ class Negotiator:
             return cache[accept_encoding]
         except KeyError:
             pass
-        chosen = self._choose(parse_accept_encoding(accept_encoding))
-        if len(cache) >= _CACHE_SIZE:
-            cache.clear()
-        cache[accept_encoding] = chosen
+        ranked = ranked_encodings(accept_encoding, self.offered, strict=False)
+        chosen = ranked[0] if ranked else None
+        if len(accept_encoding) <= _CACHED_LENGTH:
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            cache[accept_encoding] = chosen
         return chosen
-
-    def _choose(self, accepted: dict[str, float]) -> str | None:
-        star = accepted.get("*")
-        best: str | None = None
-        best_q = 0.0
-        for name in self.offered:
-            q = accepted.get(name, star if star is not None else 0.0)
-            if q > best_q:  # strictly greater: ties keep the server's earlier choice
-                best, best_q = name, q
-        if best is None:
-            return None
-        # identity is acceptable by default but the least preferred unless the
-        # client names it (or "*") with a higher q than every coding offered.
-        identity_q = accepted.get("identity")
-        if identity_q is not None and identity_q > best_q:
-            return None
-        return best

@@ -1,32 +1,18 @@
-"""The ``gzip`` tool: its options, their checks, and the hooks it attaches."""
+"""The ``gzip`` tool: the hooks it attaches, built once per compiled plan."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 import pegboard
-from pegboard import ConfigError, PlanBuilder
+from pegboard import HookDoc, PlanBuilder
+from pegboard.httputil import MediaTypeMatcher
 
-from .codings import available_codings, make_coding, missing_extra
-from .compression import compress, negotiate
+from .codings import available_codings, make_coding
+from .compression import ResponseCompression
 from .decompression import decompress_request
-from .mediatypes import MediaTypeMatcher, invalid_pattern
 from .negotiation import Negotiator
+from .options import GzipOptions
 
-__all__ = ["DEFAULT_MIME_TYPES", "GzipTool"]
-
-#: Text-like types worth compressing; images, audio and archives are compressed already.
-DEFAULT_MIME_TYPES: tuple[str, ...] = (
-    "text/*",
-    "application/json",
-    "application/*+json",
-    "application/javascript",
-    "application/xml",
-    "application/*+xml",
-    "image/svg+xml",
-)
-
-CodingName = Literal["zstd", "br", "gzip", "deflate"]
+__all__ = ["COMPRESS_PRIORITY", "DECOMPRESS_PRIORITY", "NEGOTIATE_PRIORITY", "GzipTool"]
 
 # Priorities (see the README's table): negotiate after the proxy/allow tools,
 # decompress before the core reads the body, compress after etags (70) and
@@ -35,100 +21,63 @@ NEGOTIATE_PRIORITY = 40
 DECOMPRESS_PRIORITY = 50
 COMPRESS_PRIORITY = 80
 
-_RANGES = {
-    "compress_level": (0, 9),
-    "br_quality": (0, 11),
-    "zstd_level": (1, 22),
-}
 
-
-class GzipTool(pegboard.Tool):
+class GzipTool(pegboard.Tool[GzipOptions]):
     """Compress responses (zstd, br, gzip, deflate) by Accept-Encoding; inflate gzip requests."""
 
-    points = ("on_start_resource", "before_request_body", "before_finalize", "after_error_response")
+    hooks = (
+        HookDoc(
+            "on_start_resource",
+            NEGOTIATE_PRIORITY,
+            does="picks the coding from Accept-Encoding; adds the identity form beside "
+            "suffixed tags in If-None-Match/If-Match",
+        ),
+        HookDoc(
+            "before_request_body",
+            DECOMPRESS_PRIORITY,
+            does="with `decompress_requests`: inflates a gzip or deflate request body "
+            "(413 past the limit)",
+        ),
+        HookDoc(
+            "before_finalize",
+            COMPRESS_PRIORITY,
+            does="compresses; `Vary: Accept-Encoding`; a per-coding suffix on a strong ETag "
+            "(restored on a 304)",
+        ),
+        HookDoc("after_error_response", COMPRESS_PRIORITY, does="the same for the 500 page"),
+    )
 
     def __init__(self) -> None:
         super().__init__("gzip", point="before_finalize", priority=COMPRESS_PRIORITY)
 
-    def check(self, options: dict[str, Any], section: str) -> None:
-        for name, (low, high) in _RANGES.items():
-            value = options.get(name)
-            if value is not None and not low <= value <= high:
-                raise ConfigError(
-                    f"must be between {low} and {high}, got {value}",
-                    section=section,
-                    key=f"tools.gzip.{name}",
-                )
-        for name in ("min_size", "max_decompressed_size"):
-            value = options.get(name)
-            if value is not None and value < 0:
-                raise ConfigError(
-                    f"must not be negative, got {value}", section=section, key=f"tools.gzip.{name}"
-                )
-        for pattern in options.get("mime_types", ()):
-            if invalid_pattern(pattern):
-                raise ConfigError(
-                    f"{pattern!r} is not a media type pattern such as 'text/html', "
-                    "'text/*' or 'application/*+json'",
-                    section=section,
-                    key="tools.gzip.mime_types",
-                )
-        encodings = options.get("encodings")
-        if encodings is not None:
-            if not encodings:
-                raise ConfigError(
-                    "lists no coding; switch the tool off instead",
-                    section=section,
-                    key="tools.gzip.encodings",
-                )
-            for name in encodings:
-                extra = missing_extra(name)
-                if extra is not None:
-                    raise ConfigError(
-                        f"{name!r} needs the {extra!r} extra: pip install 'pegboard-gzip[{extra}]'",
-                        section=section,
-                        key="tools.gzip.encodings",
-                    )
-
-    def attach(  # type: ignore[override]  # the options are the schema
-        self,
-        plan: PlanBuilder,
-        compress_level: int = 5,
-        mime_types: tuple[str, ...] = DEFAULT_MIME_TYPES,
-        encodings: tuple[CodingName, ...] | None = None,
-        min_size: int = 256,
-        br_quality: int = 4,
-        zstd_level: int = 3,
-        decompress_requests: bool = False,
-        max_decompressed_size: int | None = None,
-    ) -> None:
+    def attach(self, plan: PlanBuilder, options: GzipOptions) -> None:
         """Attach negotiation, optional request decompression and compression.
 
         ``encodings`` None means every installed coding in the order
         zstd, br, gzip, deflate.
         """
+        encodings = options.encodings
         offered = tuple(dict.fromkeys(encodings)) if encodings else available_codings()
         codings = {
             name: make_coding(
-                name, compress_level=compress_level, br_quality=br_quality, zstd_level=zstd_level
+                name,
+                compress_level=options.compress_level,
+                br_quality=options.br_quality,
+                zstd_level=options.zstd_level,
             )
             for name in offered
         }
-        negotiator = Negotiator(offered)
-        plan.add("on_start_resource", negotiate, NEGOTIATE_PRIORITY, negotiator=negotiator)
-        if decompress_requests:
+        compression = ResponseCompression(
+            Negotiator(offered), codings, MediaTypeMatcher(options.mime_types), options.min_size
+        )
+        plan.add("on_start_resource", compression.negotiate, NEGOTIATE_PRIORITY)
+        if options.decompress_requests:
             plan.add(
                 "before_request_body",
                 decompress_request,
                 DECOMPRESS_PRIORITY,
-                max_size=max_decompressed_size,
+                args=(options.max_decompressed_size,),
             )
-        compress_options: dict[str, Any] = {
-            "negotiator": negotiator,
-            "codings": codings,
-            "media": MediaTypeMatcher(mime_types),
-            "min_size": min_size,
-        }
-        plan.add("before_finalize", compress, self.priority, **compress_options)
+        plan.add("before_finalize", compression.compress, self.priority)
         # The 500 page skips before_finalize; it still gets its Vary (and compression).
-        plan.add("after_error_response", compress, COMPRESS_PRIORITY, **compress_options)
+        plan.add("after_error_response", compression.compress, COMPRESS_PRIORITY)

@@ -1,4 +1,4 @@
-"""Start-up helpers shared by the tools: option defaults, networks, log levels."""
+"""Start-up helpers shared by the tools: networks and log levels."""
 
 from __future__ import annotations
 
@@ -6,22 +6,10 @@ import functools
 import ipaddress
 import logging
 from collections.abc import Iterable
-from typing import Any
 
 import pegboard
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def with_defaults(tool: pegboard.Tool, options: dict[str, Any]) -> dict[str, Any]:
-    """``options`` as configured, completed with the defaults of the tool's schema.
-
-    ``Tool.check`` only receives the keys a config set; cross-option rules
-    need the value that will be used.
-    """
-    merged = {name: opt.default for name, opt in tool.options.items() if not opt.required}
-    merged.update(options)
-    return merged
 
 
 class Networks:
@@ -54,17 +42,15 @@ class Networks:
         return f"Networks({[str(n) for n in self.networks]})"
 
 
-def parse_networks(values: Iterable[str], section: str, key: str) -> Networks:
-    """``["10.0.0.0/8", "::1"]`` as Networks; a bad entry is a ConfigError naming it."""
+def parse_networks(values: Iterable[str], key: str) -> Networks:
+    """``["10.0.0.0/8", "::1"]`` as Networks; a bad entry is an OptionError naming ``key``."""
     networks = []
     for value in values:
         try:
             networks.append(ipaddress.ip_network(value.strip(), strict=False))
         except ValueError:
-            raise pegboard.ConfigError(
-                f"{value!r} is not an IP address or network (like '10.0.0.0/8' or '::1')",
-                section=section,
-                key=key,
+            raise pegboard.OptionError(
+                key, f"{value!r} is not an IP address or network (like '10.0.0.0/8' or '::1')"
             ) from None
     return Networks(tuple(networks))
 
@@ -80,15 +66,13 @@ def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return address
 
 
-def log_level(value: int | str, section: str, key: str) -> int:
-    """A logging level from ``20`` or ``"INFO"``; anything else is a ConfigError."""
+def log_level(value: int | str, key: str = "severity") -> int:
+    """A logging level from ``20`` or ``"INFO"``; anything else is an OptionError."""
     if isinstance(value, int):
         return value
     level = logging.getLevelName(value.upper())
     if not isinstance(level, int):
-        raise pegboard.ConfigError(
-            f"{value!r} is not a logging level (DEBUG, INFO, WARNING, ERROR, CRITICAL)",
-            section=section,
-            key=key,
+        raise pegboard.OptionError(
+            key, f"{value!r} is not a logging level (DEBUG, INFO, WARNING, ERROR, CRITICAL)"
         )
     return level

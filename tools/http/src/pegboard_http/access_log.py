@@ -8,22 +8,25 @@ handlers.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import quote
 
 import pegboard
+import pegboard.httputil as httputil
 
 from .redirects import REDIRECT_CHAIN_KEY
 from .request_id import request_id_of
 
-__all__ = ["AccessLogTool", "escape_field"]
+__all__ = ["AccessLogOptions", "AccessLogTool", "escape_field"]
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_NO_BODY = frozenset({204, 304, *range(100, 200)})
+_NO_BODY = httputil.NO_BODY_STATUSES
 
 
 def escape_field(text: str) -> str:
@@ -47,10 +50,16 @@ def escape_field(text: str) -> str:
     return "".join(out)
 
 
-def _clf_time(stamp: float) -> str:
-    t = time.gmtime(stamp)
+@functools.lru_cache(maxsize=4)
+def _times(second: int) -> tuple[str, str]:
+    """A UTC second as ISO 8601 (JSON) and as Common Log Format's ``[day/Mon/year:...]``.
+
+    PERF: every request of the same second shares the two strings.
+    """
+    t = time.gmtime(second)
+    iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", t)
     day = f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}"
-    return f"[{day}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000]"
+    return iso, f"[{day}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000]"
 
 
 class _Counted:
@@ -77,7 +86,28 @@ class _Counted:
             close()
 
 
-class AccessLogTool(pegboard.Tool):
+class AccessLogOptions(pegboard.ToolOptions):
+    """Options of the ``access_log`` tool."""
+
+    format: Literal["combined", "common", "json"] = pegboard.option(
+        default="combined", doc="the line format: Combined or Common Log Format, or JSON"
+    )
+    logger: str = pegboard.option(
+        default="pegboard.access", doc="the logger the lines go to (records at INFO)"
+    )
+    request_id: bool = pegboard.option(
+        default=True, doc="append the request id (from the request_id tool)"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    style: str
+    log: logging.Logger
+    with_id: bool
+
+
+class AccessLogTool(pegboard.Tool[AccessLogOptions]):
     """Log each request once it has ended: ``combined`` (default), ``common`` or ``json``.
 
     ``request_id`` appends the request id (from the request_id tool) as a
@@ -85,33 +115,26 @@ class AccessLogTool(pegboard.Tool):
     redirect is logged once, as the client saw it.
     """
 
-    points = ("on_start_resource", "before_finalize", "on_end_request")
+    hooks = (
+        pegboard.HookDoc("on_start_resource", 0, "notes the time the request started"),
+        pegboard.HookDoc("before_finalize", 100, "counts the bytes of a streamed body as sent"),
+        pegboard.HookDoc(
+            "on_end_request", 90, "writes the line once the body was sent", failsafe=True
+        ),
+    )
 
     def __init__(self) -> None:
         super().__init__("access_log", point="on_end_request", priority=90, failsafe=True)
 
-    def attach(  # type: ignore[override]  # the options are the schema
-        self,
-        plan: pegboard.PlanBuilder,
-        format: Literal["combined", "common", "json"] = "combined",
-        logger: str = "pegboard.access",
-        request_id: bool = True,
-    ) -> None:
+    def attach(self, plan: pegboard.PlanBuilder, options: AccessLogOptions) -> None:
+        settings = _Settings(options.format, logging.getLogger(options.logger), options.request_id)
         plan.add("on_start_resource", _started, 0)
         plan.add("before_finalize", _count_stream, 100)
-        plan.add(
-            "on_end_request",
-            _log_access,
-            self.priority,
-            True,
-            style=format,
-            log=logging.getLogger(logger),
-            with_id=request_id,
-        )
+        plan.add("on_end_request", _log_access, self.priority, True, args=(settings,))
 
 
 def _started(req: pegboard.Request, resp: pegboard.Response) -> None:
-    req.__dict__["access_log_started"] = (time.time(), time.perf_counter())
+    req.state.access_log = (time.time(), time.perf_counter())
 
 
 def _count_stream(req: pegboard.Request, resp: pegboard.Response) -> None:
@@ -128,24 +151,21 @@ def _bytes_sent(req: pegboard.Request, resp: pegboard.Response) -> int | None:
     return len(resp.body)
 
 
-def _log_access(
-    req: pegboard.Request,
-    resp: pegboard.Response,
-    style: str,
-    log: logging.Logger,
-    with_id: bool,
-) -> None:
+def _log_access(req: pegboard.Request, resp: pegboard.Response, settings: _Settings) -> None:
+    log, style, with_id = settings.log, settings.style, settings.with_id
     if not log.isEnabledFor(logging.INFO) or REDIRECT_CHAIN_KEY in req.environ:
         return
     environ = req.environ
-    started = req.__dict__.get("access_log_started")
+    # PERF: the state's own dict, read directly (State.get is one more Python call).
+    started: tuple[float, float] | None = vars(req.state).get("access_log")
     wall, mono = started if started else (time.time(), time.perf_counter())
     sent = _bytes_sent(req, resp)
     target = quote(req.script_name + req.path)
     if req.query_string:
         target = f"{target}?{req.query_string}"
+    iso_time, clf_time = _times(int(wall))
     fields: dict[str, Any] = {
-        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(wall)),
+        "time": iso_time,
         "remote": req.remote.ip,
         "user": req.login,
         "method": req.method,
@@ -167,7 +187,7 @@ def _log_access(
             escape_field(fields["remote"] or "-"),
             "-",
             escape_field(fields["user"] or "-").replace(" ", "\\x20"),
-            _clf_time(wall),
+            clf_time,
             f'"{escape_field(request_line)}"',
             str(fields["status"]),
             str(sent) if sent else "-",

@@ -9,13 +9,17 @@ ignored.
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Iterator, KeysView, ValuesView
-from typing import Any
+import functools
+from collections.abc import ItemsView, Iterator, ValuesView
+from typing import TYPE_CHECKING, Any
 
 import pegboard
-from pegboard.headers import RequestHeaders
+from pegboard import RequestHeaders
 
-__all__ = ["DEFAULT_IGNORE", "AutovaryTool"]
+if TYPE_CHECKING:
+    from _collections_abc import dict_items, dict_keys, dict_values
+
+__all__ = ["DEFAULT_IGNORE", "AutovaryOptions", "AutovaryTool", "autovary_read_of"]
 
 #: Request headers never added to Vary unless ``ignore`` is configured otherwise.
 DEFAULT_IGNORE = (
@@ -51,8 +55,19 @@ class _Recorder:
 
     def note(self, name: str) -> None:
         if self.recording:
-            display = "-".join(part.capitalize() for part in name.replace("_", "-").split("-"))
-            self.read.setdefault(display.lower(), display)
+            lower, display = _display(name)
+            self.read.setdefault(lower, display)
+
+
+@functools.lru_cache(maxsize=512)
+def _display(name: str) -> tuple[str, str]:
+    """``("accept-language", "Accept-Language")`` for any spelling of a header name.
+
+    PERF: handlers read the same few names on every request; bounded, so odd
+    names a handler builds from input only evict entries.
+    """
+    display = "-".join(part.capitalize() for part in name.replace("_", "-").split("-"))
+    return display.lower(), display
 
 
 class _RecordingHeaders(RequestHeaders):
@@ -110,32 +125,46 @@ class _RecordingCookies(dict[str, str]):
         self._recorder.note("Cookie")
         return super().__iter__()
 
-    def keys(self) -> KeysView[str]:  # type: ignore[override]
+    def keys(self) -> dict_keys[str, str]:
         self._recorder.note("Cookie")
         return super().keys()
 
-    def items(self) -> ItemsView[str, str]:  # type: ignore[override]
+    def items(self) -> dict_items[str, str]:
         self._recorder.note("Cookie")
         return super().items()
 
-    def values(self) -> ValuesView[str]:  # type: ignore[override]
+    def values(self) -> dict_values[str, str]:
         self._recorder.note("Cookie")
         return super().values()
 
 
-def _install(req: pegboard.Request, recorder: _Recorder) -> None:
-    """Put recording views in place of ``req.headers`` and ``req.cookies``.
+def autovary_read_of(req: pegboard.Request) -> dict[str, str] | None:
+    """The request headers the handler read (lower-case name -> as written), or None.
 
-    ``req.headers`` has a public setter for this; ``req.cookies`` has none, so
-    the request's private ``_cookies`` slot is set here, the only place in
-    the package that touches a private attribute of the core.
+    None when autovary is not on for the request (or no handler ran).
     """
+    read: dict[str, str] | None = req.state.get("autovary")
+    return read
+
+
+def _install(req: pegboard.Request, recorder: _Recorder) -> None:
+    """Put recording views in place of ``req.headers`` and ``req.cookies`` (public setters)."""
     cookies = req.cookies
     req.headers = _RecordingHeaders(req.environ, recorder)
-    req._cookies = _RecordingCookies(cookies, recorder)
+    req.cookies = _RecordingCookies(cookies, recorder)
 
 
-class AutovaryTool(pegboard.Tool):
+class AutovaryOptions(pegboard.ToolOptions):
+    """Options of the ``autovary`` tool."""
+
+    ignore: list[str] | None = pegboard.option(
+        default=None,
+        doc="request headers never added to Vary; unset: DEFAULT_IGNORE (conditionals, framing, "
+        "Host...)",
+    )
+
+
+class AutovaryTool(pegboard.Tool[AutovaryOptions]):
     """Add to ``Vary`` every request header (and ``Cookie``) the handler read.
 
     Only reads made while the handler runs count; a generator that reads
@@ -143,17 +172,21 @@ class AutovaryTool(pegboard.Tool):
     by then). ``ignore`` replaces the default list of headers never added.
     """
 
-    points = ("before_handler", "before_finalize")
+    hooks = (
+        pegboard.HookDoc(
+            "before_handler", 5, "records the request headers the handler reads (wraps it)"
+        ),
+        pegboard.HookDoc("before_finalize", 85, "adds the recorded headers to Vary"),
+    )
 
     def __init__(self) -> None:
         super().__init__("autovary", point="before_finalize", priority=85)
 
-    def attach(  # type: ignore[override]  # the options are the schema
-        self, plan: pegboard.PlanBuilder, ignore: list[str] | None = None
-    ) -> None:
-        skipped = frozenset(h.lower() for h in (DEFAULT_IGNORE if ignore is None else ignore))
+    def attach(self, plan: pegboard.PlanBuilder, options: AutovaryOptions) -> None:
+        ignore = DEFAULT_IGNORE if options.ignore is None else options.ignore
+        skipped = frozenset(h.lower() for h in ignore)
         plan.add("before_handler", _record, 5)
-        plan.add("before_finalize", _add_vary, self.priority, ignore=skipped)
+        plan.add("before_finalize", _add_vary, self.priority, args=(skipped,))
 
 
 def _record(req: pegboard.Request, resp: pegboard.Response) -> None:
@@ -162,7 +195,8 @@ def _record(req: pegboard.Request, resp: pegboard.Response) -> None:
         return
     recorder = _Recorder()
     _install(req, recorder)
-    req.__dict__["autovary_read"] = recorder.read
+    req.state.autovary = recorder.read
+    vars(req)["autovary_read"] = recorder.read  # the attribute older code reads
 
     def recorded(req: pegboard.Request, resp: pegboard.Response, **params: Any) -> Any:
         recorder.recording = True
@@ -175,7 +209,8 @@ def _record(req: pegboard.Request, resp: pegboard.Response) -> None:
 
 
 def _add_vary(req: pegboard.Request, resp: pegboard.Response, ignore: frozenset[str]) -> None:
-    read: dict[str, str] | None = req.__dict__.get("autovary_read")
+    # PERF: the state's own dict, read directly (State.get is one more Python call).
+    read: dict[str, str] | None = vars(req.state).get("autovary")
     if not read:
         return
     names = [display for lower, display in read.items() if lower not in ignore]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pegboard
 
-__all__ = ["FlattenTool", "Flattened"]
+__all__ = ["FlattenOptions", "FlattenTool", "Flattened"]
 
 
 def _close(obj: Any) -> None:
@@ -57,14 +57,25 @@ class Flattened:
         _close(self._outer)
 
 
-class FlattenTool(pegboard.Tool):
+class FlattenOptions(pegboard.ToolOptions):
+    """The ``flatten`` tool has no options (``on`` and ``priority`` only)."""
+
+
+class FlattenTool(pegboard.Tool[FlattenOptions]):
     """Flatten a streamed body made of nested iterables, early in before_finalize
     so that later tools (etags, gzip, caching) see plain bytes chunks."""
 
-    points = ("before_finalize",)
+    hooks = (
+        pegboard.HookDoc(
+            "before_finalize", 5, "flattens a body of nested iterables, before anything reads it"
+        ),
+    )
 
     def __init__(self) -> None:
-        super().__init__("flatten", _flatten, point="before_finalize", priority=5)
+        super().__init__("flatten", point="before_finalize", priority=5)
+
+    def attach(self, plan: pegboard.PlanBuilder, options: FlattenOptions) -> None:
+        plan.add("before_finalize", _flatten, self.priority)
 
 
 def _flatten(req: pegboard.Request, resp: pegboard.Response) -> None:

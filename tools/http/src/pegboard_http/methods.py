@@ -2,35 +2,53 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from dataclasses import dataclass
 
 import pegboard
+import pegboard.httputil as httputil
 
-from ._config import with_defaults
-
-__all__ = ["AllowTool"]
-
-_METHOD = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+__all__ = ["AllowOptions", "AllowTool"]
 
 
-def _normalise(methods: list[str] | str | None) -> list[str]:
-    """Upper-cased, de-duplicated methods in the given order; HEAD follows GET."""
-    if methods is None:
-        methods = ["GET", "HEAD"]
-    elif isinstance(methods, str):
-        methods = [methods]
-    ordered: list[str] = []
-    for method in methods:
-        upper = method.strip().upper()
-        if upper and upper not in ordered:
-            ordered.append(upper)
-    if "GET" in ordered and "HEAD" not in ordered:
-        ordered.insert(ordered.index("GET") + 1, "HEAD")
-    return ordered
+class AllowOptions(pegboard.ToolOptions):
+    """Options of the ``allow`` tool."""
+
+    methods: list[str] | str | None = pegboard.option(
+        default=None, doc="the allowed methods, any case (HEAD follows GET); GET and HEAD if unset"
+    )
+
+    def __post_init__(self) -> None:
+        methods = self.methods
+        for method in [methods] if isinstance(methods, str) else methods or []:
+            if not httputil.is_token(method.strip()):
+                raise pegboard.OptionError("methods", f"{method!r} is not an HTTP method name")
+        if not self.normalised():
+            raise pegboard.OptionError("methods", "list at least one method")
+
+    def normalised(self) -> list[str]:
+        """Upper-cased, de-duplicated methods in the given order; HEAD follows GET."""
+        methods = self.methods
+        if methods is None:
+            methods = ["GET", "HEAD"]
+        elif isinstance(methods, str):
+            methods = [methods]
+        ordered: list[str] = []
+        for method in methods:
+            upper = method.strip().upper()
+            if upper and upper not in ordered:
+                ordered.append(upper)
+        if "GET" in ordered and "HEAD" not in ordered:
+            ordered.insert(ordered.index("GET") + 1, "HEAD")
+        return ordered
 
 
-class AllowTool(pegboard.Tool):
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    allowed: frozenset[str]
+    header: str
+
+
+class AllowTool(pegboard.Tool[AllowOptions]):
     """Only the listed methods reach the handler; others get 405 with ``Allow``.
 
     HEAD is implied by GET. OPTIONS is answered with 204 and the ``Allow``
@@ -38,45 +56,27 @@ class AllowTool(pegboard.Tool):
     sent on every response of the path, as CherryPy does.
     """
 
-    points = ("on_start_resource",)
+    hooks = (
+        pegboard.HookDoc(
+            "on_start_resource", 20, "sends Allow; 405 for other methods, 204 for OPTIONS"
+        ),
+    )
 
     def __init__(self) -> None:
         super().__init__("allow", point="on_start_resource", priority=20)
 
-    def check(self, options: dict[str, Any], section: str) -> None:
-        methods = with_defaults(self, options)["methods"]
-        for method in [methods] if isinstance(methods, str) else methods or []:
-            if not _METHOD.match(method.strip()):
-                raise pegboard.ConfigError(
-                    f"{method!r} is not an HTTP method name",
-                    section=section,
-                    key="tools.allow.methods",
-                )
-        if not _normalise(methods):
-            raise pegboard.ConfigError(
-                "list at least one method", section=section, key="tools.allow.methods"
-            )
-
-    def attach(  # type: ignore[override]  # the options are the schema
-        self, plan: pegboard.PlanBuilder, methods: list[str] | str | None = None
-    ) -> None:
-        allowed = _normalise(methods)
+    def attach(self, plan: pegboard.PlanBuilder, options: AllowOptions) -> None:
+        allowed = options.normalised()
         shown = allowed if "OPTIONS" in allowed else [*allowed, "OPTIONS"]
-        plan.add(
-            "on_start_resource",
-            _allow,
-            self.priority,
-            allowed=frozenset(allowed),
-            header=", ".join(shown),
-        )
+        settings = _Settings(frozenset(allowed), ", ".join(shown))
+        plan.add("on_start_resource", _allow, self.priority, args=(settings,))
 
 
-def _allow(
-    req: pegboard.Request, resp: pegboard.Response, allowed: frozenset[str], header: str
-) -> None:
+def _allow(req: pegboard.Request, resp: pegboard.Response, settings: _Settings) -> None:
+    header = settings.header
     resp.headers["Allow"] = header
     method = req.method
-    if method in allowed:
+    if method in settings.allowed:
         return
     if method == "OPTIONS":
         resp.status = 204

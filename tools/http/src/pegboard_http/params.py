@@ -24,9 +24,7 @@ from typing import Any
 
 import pegboard
 
-from ._config import with_defaults
-
-__all__ = ["ParamsTool", "converter_for"]
+__all__ = ["ParamsOptions", "ParamsTool", "converter_for"]
 
 Raw = str | list[str]
 Convert = Callable[[Raw], Any]
@@ -50,7 +48,7 @@ def _one(raw: Raw) -> str:
 
 def _to_int(raw: Raw) -> int:
     text = _one(raw).strip()
-    if not _INT.match(text):
+    if not _INT.fullmatch(text):
         raise _Invalid(f"expected an integer, got {text!r}")
     return int(text)
 
@@ -298,7 +296,31 @@ def convert_params(
     return kwargs
 
 
-class ParamsTool(pegboard.Tool):
+class ParamsOptions(pegboard.ToolOptions):
+    """Options of the ``params`` tool."""
+
+    error: int = pegboard.option(
+        default=400, doc="the status for a missing or unconvertible parameter (4xx)"
+    )
+    exception: Callable[..., Any] | None = pegboard.option(
+        default=None, doc="one more exception class that means a bad value (an import string)"
+    )
+
+    def __post_init__(self) -> None:
+        if not 400 <= self.error <= 499:
+            raise pegboard.OptionError("error", "error must be a 4xx status")
+        exc = self.exception
+        if exc is not None and not (isinstance(exc, type) and issubclass(exc, Exception)):
+            raise pegboard.OptionError("exception", f"{exc!r} is not an exception class")
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    error: int
+    caught: tuple[type[BaseException], ...]
+
+
+class ParamsTool(pegboard.Tool[ParamsOptions]):
     """Convert query and form parameters by the handler's annotations and pass them in.
 
     Parameters named in the handler's signature (after ``req, resp``, and
@@ -308,39 +330,24 @@ class ParamsTool(pegboard.Tool):
     other parameters as strings (lists when repeated).
     """
 
-    points = ("before_handler",)
+    hooks = (
+        pegboard.HookDoc(
+            "before_handler",
+            60,
+            "wraps the handler to pass it the parameters, converted by its annotations",
+        ),
+    )
 
     def __init__(self) -> None:
         super().__init__("params", point="before_handler", priority=60)
 
-    def check(self, options: dict[str, Any], section: str) -> None:
-        values = with_defaults(self, options)
-        if not 400 <= values["error"] <= 499:
-            raise pegboard.ConfigError(
-                "error must be a 4xx status", section=section, key="tools.params.error"
-            )
-        exc = values["exception"]
-        if exc is not None and not (isinstance(exc, type) and issubclass(exc, Exception)):
-            raise pegboard.ConfigError(
-                f"{exc!r} is not an exception class", section=section, key="tools.params.exception"
-            )
-
-    def attach(  # type: ignore[override]  # the options are the schema
-        self,
-        plan: pegboard.PlanBuilder,
-        error: int = 400,
-        exception: Callable[..., Any] | None = None,
-    ) -> None:
-        caught = (*_ERRORS, exception) if exception is not None else _ERRORS
-        plan.add("before_handler", _params, self.priority, error=error, caught=caught)
+    def attach(self, plan: pegboard.PlanBuilder, options: ParamsOptions) -> None:
+        exception = options.exception
+        caught = _ERRORS if exception is None else (*_ERRORS, typing.cast(type, exception))
+        plan.add("before_handler", _params, self.priority, args=(_Settings(options.error, caught),))
 
 
-def _params(
-    req: pegboard.Request,
-    resp: pegboard.Response,
-    error: int,
-    caught: tuple[type[BaseException], ...],
-) -> None:
+def _params(req: pegboard.Request, resp: pegboard.Response, settings: _Settings) -> None:
     inner = req.handler
     route = req.route
     if inner is None or route is None:
@@ -351,7 +358,7 @@ def _params(
     spec = _spec_for(original)
     if not spec.params and not spec.takes_kwargs:
         return
-    kwargs = convert_params(spec, req.params, req.path_params, error, caught)
+    kwargs = convert_params(spec, req.params, req.path_params, settings.error, settings.caught)
     if not kwargs:
         return
 

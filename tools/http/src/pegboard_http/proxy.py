@@ -1,278 +1,340 @@
 """The ``proxy`` tool: the client's address and the public URL, as told by trusted proxies.
 
-Forwarding headers are only believed when the connection comes from a
-``trusted`` network. ``X-Forwarded-For`` (and RFC 7239 ``Forwarded``) are
-read from the right, skipping trusted hops: the first address that is not
-a trusted proxy is the client. Entries to its left were written by the
-client and are never used.
+A forwarding header is only believed when the operator names it (a proxy
+that does not overwrite or append to a header passes the client's own
+through untouched) and when the connection comes from a ``trusted``
+network. The client address is read from the right of the forwarding
+header, through at most ``hops`` trusted proxies and no further: what lies
+left of that was written by the client and is never used, nor even parsed.
 """
 
 from __future__ import annotations
 
-import functools
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import pegboard
-from pegboard.request import Remote
+import pegboard.httputil as httputil
+from pegboard.httputil import HeaderError
 
-from ._config import Networks, parse_ip, parse_networks, with_defaults
-from .qvalues import MalformedHeader, split_header
+from ._config import Networks, parse_networks
+from .forwarding import (
+    parse_forwarded_element,
+    parse_host,
+    parse_node,
+    parse_proto,
+    rightmost,
+    rightmost_elements,
+)
 
-__all__ = ["ProxyTool", "parse_forwarded"]
+__all__ = ["DEFAULT_TRUSTED", "MAX_HOPS", "ProxyInfo", "ProxyOptions", "ProxyTool", "proxy_info_of"]
 
 #: The loopback networks trusted when ``trusted`` is not configured.
 DEFAULT_TRUSTED = ("127.0.0.0/8", "::1/128")
+#: The longest chain of proxies ``hops`` may describe.
+MAX_HOPS = 20
 #: environ key holding the outcome, so an internal redirect reuses it.
 _DONE_KEY = "pegboard_http.proxy"
 
-_HOST = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::[0-9]{1,5})?$")
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_OBFUSCATED = re.compile(r"^_[A-Za-z0-9._-]+$")
 
+class ProxyInfo(NamedTuple):
+    """What the proxy tool found for one request (``proxy_info_of(req)``)."""
 
-@dataclass(frozen=True, slots=True)
-class _Hop:
-    """One element of a Forwarded header."""
-
-    for_: str | None
+    #: the connection's peer, as the WSGI server saw it
+    peer: pegboard.Remote
+    #: the client: ``req.remote`` after the tool (the peer when no header was believed)
+    remote: pegboard.Remote
+    #: the host a trusted header named (checked against ``request.allowed_hosts``), else None
     host: str | None
-    proto: str | None
+    #: the scheme a trusted header named, else None
+    scheme: str | None
+    #: whether the peer is in ``trusted`` (only then is any header read)
+    trusted: bool
 
 
-@functools.lru_cache(maxsize=4096)  # PERF: proxies repeat the same few nodes
-def _node(text: str, header: str) -> tuple[str, int | None]:
-    """``ip``, ``ip:port``, ``[v6]:port``, ``unknown`` or ``_hidden`` as (ip, port)."""
-    text = text.strip()
-    if text.lower() == "unknown" or _OBFUSCATED.match(text):
-        return text, None
-    port_text = ""
-    if text.startswith("["):
-        address, bracket, rest = text[1:].partition("]")
-        if not bracket or (rest and not rest.startswith(":")):
-            raise MalformedHeader(f"{header} has a malformed address {text!r}")
-        port_text = rest[1:]
-    elif text.count(":") == 1:
-        address, _, port_text = text.partition(":")
-    else:
-        address = text
-    ip = parse_ip(address)
-    if ip is None:
-        raise MalformedHeader(f"{header} has {text!r}, which is not an IP address")
-    port = None
-    if port_text and not _OBFUSCATED.match(port_text):
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise MalformedHeader(f"{header} has a malformed port in {text!r}")
-        port = int(port_text)
-    return str(ip), port
+def proxy_info_of(req: pegboard.Request) -> ProxyInfo | None:
+    """What the proxy tool found for ``req``, or None when the tool is not on.
 
-
-def parse_forwarded(value: str) -> list[_Hop]:
-    """The elements of an RFC 7239 ``Forwarded`` header, nearest proxy last."""
-    hops = []
-    try:
-        elements = [split_header(element, ";") for element in split_header(value, ",")]
-    except MalformedHeader as exc:
-        raise MalformedHeader(f"Forwarded has {exc}") from None
-    for element in elements:
-        pairs: dict[str, str] = {}
-        for pair in element:
-            name, eq, raw = pair.partition("=")
-            name, raw = name.strip().lower(), raw.strip()
-            if not eq or not _TOKEN.match(name) or not raw:
-                raise MalformedHeader(f"Forwarded has a malformed pair {pair!r}")
-            if len(raw) >= 2 and raw[0] == raw[-1] == '"':
-                raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
-            elif not _TOKEN.match(raw):
-                raise MalformedHeader(f"Forwarded has a value that needs quoting: {raw!r}")
-            if name in pairs:
-                raise MalformedHeader(f"Forwarded repeats {name!r} in one element")
-            pairs[name] = raw
-        hops.append(_Hop(pairs.get("for"), pairs.get("host"), pairs.get("proto")))
-    return hops
-
-
-def _proto(value: str, header: str) -> str:
-    proto = value.strip().lower()
-    if proto == "on" and "ssl" in header.lower():
-        return "https"  # X-Forwarded-Ssl: on
-    if proto not in ("http", "https"):
-        raise MalformedHeader(f"{header} must be http or https, not {value.strip()!r}")
-    return proto
-
-
-def _host(value: str, header: str) -> tuple[str | None, str]:
-    """A forwarded host, possibly with a scheme (``Origin``), checked."""
-    value = value.strip()
-    scheme = None
-    if "://" in value:
-        scheme, _, value = value.partition("://")
-        scheme = _proto(scheme, header)
-    if not _HOST.match(value):
-        raise MalformedHeader(f"{header} has a malformed host {value!r}")
-    return scheme, value
-
-
-def _pick(values: str | None, hops: int) -> str | None:
-    """The value written by the outermost trusted proxy: ``hops`` from the right."""
-    if not values:
-        return None
-    items = [v.strip() for v in values.split(",") if v.strip()]
-    if not items:
-        return None
-    return items[-hops] if len(items) >= hops else items[0]
-
-
-class ProxyTool(pegboard.Tool):
-    """Behind a reverse proxy: set ``req.remote`` and ``req.base`` from its headers.
-
-    Only a peer in ``trusted`` (default: loopback) is believed. ``base``
-    fixes the public origin (``https://example.com``, optionally with a
-    path, which becomes the SCRIPT_NAME prefix); ``local``, ``remote`` and
-    ``scheme`` name the headers for host, client address and scheme (empty
-    to ignore one); ``forwarded`` reads RFC 7239 ``Forwarded`` first.
+    It is kept in the WSGI environ (``pegboard_http.proxy``) rather than in
+    ``req.state``, because an internal redirect must reuse it: the new request
+    gets a copy of the environ, not the state.
     """
+    info: ProxyInfo | None = req.environ.get(_DONE_KEY)
+    return info
 
-    points = ("on_start_resource",)
 
-    def __init__(self) -> None:
-        super().__init__("proxy", point="on_start_resource", priority=5)
+class ProxyOptions(pegboard.ToolOptions):
+    """Options of the ``proxy`` tool: which headers your proxy writes, and who it is."""
 
-    def check(self, options: dict[str, Any], section: str) -> None:
-        values = with_defaults(self, options)
-        trusted = values["trusted"]
-        parse_networks(
-            DEFAULT_TRUSTED if trusted is None else trusted, section, "tools.proxy.trusted"
+    base: str | None = pegboard.option(
+        default=None,
+        doc="the public origin, like https://example.com (a path becomes the SCRIPT_NAME prefix); "
+        "used when no trusted header names the host",
+    )
+    local: str = pegboard.option(
+        default="",
+        doc="the header your proxy writes the public host in (X-Forwarded-Host); empty: not read",
+    )
+    remote: str = pegboard.option(
+        default="",
+        doc="the header your proxy appends the client address to (X-Forwarded-For); "
+        "empty: not read",
+    )
+    scheme: str = pegboard.option(
+        default="",
+        doc="the header your proxy writes the public scheme in (X-Forwarded-Proto, or "
+        "X-Forwarded-Ssl with on/off); empty: not read",
+    )
+    trusted: list[str] | None = pegboard.option(
+        default=None,
+        doc="networks of your proxies, every hop of the chain; unset: loopback only, "
+        "[]: none (no header is believed)",
+    )
+    forwarded: bool = pegboard.option(
+        default=False,
+        doc="read RFC 7239 Forwarded (client, host and scheme) instead of X-Forwarded-*: "
+        "only if your proxy writes it, for nginx and Caddy pass a client's own through",
+    )
+    hops: int = pegboard.option(
+        default=1,
+        doc="how many trusted proxies in a row append to the forwarding header; it is read "
+        "from the right that far and no further",
+        unit="proxies",
+    )
+
+    def __post_init__(self) -> None:
+        parse_networks(self.networks(), "trusted")
+        if self.base:
+            _split_base(self.base)
+        if not 1 <= self.hops <= MAX_HOPS:
+            raise pegboard.OptionError(
+                "hops", f"must be the number of proxies in front of the app, 1 to {MAX_HOPS}"
+            )
+        named = {"local": self.local, "remote": self.remote, "scheme": self.scheme}
+        for key, header in named.items():
+            if header and not httputil.is_token(header):
+                raise pegboard.OptionError(key, f"{header!r} is not a header name")
+        if self.forwarded and any(named.values()):
+            which = ", ".join(f"{k} = {v!r}" for k, v in named.items() if v)
+            raise pegboard.OptionError(
+                "forwarded",
+                f"read either Forwarded or X-Forwarded-* headers, not both ({which}): "
+                "keep the one your proxy writes",
+            )
+        if not self.forwarded and not any(named.values()) and not self.base:
+            raise pegboard.OptionError(
+                "on",
+                "the proxy tool reads no header: name the ones your proxy writes "
+                "(remote = 'X-Forwarded-For', scheme = 'X-Forwarded-Proto'; see "
+                "docs/tools/http.md) or set base",
+            )
+
+    def networks(self) -> list[str]:
+        """The trusted networks as configured, or the loopback default."""
+        return list(DEFAULT_TRUSTED) if self.trusted is None else self.trusted
+
+
+def _split_base(base: str) -> tuple[str | None, str, str]:
+    """(scheme or None, host, path) of ``base``; OptionError for anything but an origin."""
+    try:
+        parts = urlsplit(base if "://" in base else "//" + base)
+        port = parts.port  # ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        port, parts = -1, None
+    if (
+        parts is None
+        or port == -1
+        or parts.scheme not in ("", "http", "https")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+        or "@" in parts.netloc
+    ):
+        raise pegboard.OptionError(
+            "base", f"{base!r} is not an origin like 'https://example.com' (optionally with a path)"
         )
-        base = values["base"]
-        if base:
-            parts = urlsplit(base if "://" in base else "http://" + base)
-            if (
-                parts.scheme not in ("http", "https")
-                or not parts.netloc
-                or parts.query
-                or parts.fragment
-            ):
-                raise pegboard.ConfigError(
-                    f"{base!r} is not an origin like 'https://example.com' "
-                    "(optionally with a path)",
-                    section=section,
-                    key="tools.proxy.base",
-                )
-
-    def attach(  # type: ignore[override]  # the options are the schema
-        self,
-        plan: pegboard.PlanBuilder,
-        base: str | None = None,
-        local: str = "X-Forwarded-Host",
-        remote: str = "X-Forwarded-For",
-        scheme: str = "X-Forwarded-Proto",
-        trusted: list[str] | None = None,
-        forwarded: bool = True,
-    ) -> None:
-        base_scheme = base_host = None
-        base_path = ""
-        if base:
-            # CherryPy allows a bare host; the scheme then comes from the request.
-            parts = urlsplit(base if "://" in base else "//" + base)
-            base_scheme, base_host = parts.scheme or None, parts.netloc
-            base_path = parts.path.rstrip("/")
-        plan.add(
-            "on_start_resource",
-            _proxy,
-            self.priority,
-            settings=_Settings(
-                base_scheme,
-                base_host,
-                base_path,
-                local,
-                remote,
-                scheme,
-                parse_networks(DEFAULT_TRUSTED if trusted is None else trusted, "", ""),
-                forwarded,
-            ),
-        )
+    # CherryPy allows a bare host; the scheme then comes from the request.
+    return parts.scheme or None, parts.netloc, parts.path.rstrip("/")
 
 
 @dataclass(frozen=True, slots=True)
 class _Settings:
+    """ProxyOptions prepared for the request path (networks parsed, base split).
+
+    ``host_allowed`` is the app's ``request.allowed_hosts`` check, when the core has one.
+    """
+
     base_scheme: str | None
     base_host: str | None
     base_path: str
     local: str
     remote: str
     scheme: str
-    trusted: Networks
     forwarded: bool
+    hops: int
+    trusted: Networks
+    host_allowed: Callable[[str], bool] | None
+
+
+class ProxyTool(pegboard.Tool[ProxyOptions]):
+    """Behind a reverse proxy: set ``req.remote`` and ``req.base`` from its headers.
+
+    Only the headers named in ``remote``, ``scheme`` and ``local`` (or
+    ``Forwarded`` with ``forwarded = true``) are read, and only from a peer in
+    ``trusted`` (default: loopback). ``base`` fixes the public origin instead
+    (optionally with a path, which becomes the SCRIPT_NAME prefix).
+    """
+
+    hooks = (
+        pegboard.HookDoc(
+            "on_start_resource",
+            5,
+            "sets req.remote and req.base from the headers the trusted proxy writes",
+        ),
+    )
+
+    def __init__(self) -> None:
+        super().__init__("proxy", point="on_start_resource", priority=5)
+
+    def attach(self, plan: pegboard.PlanBuilder, options: ProxyOptions) -> None:
+        base_scheme = base_host = None
+        base_path = ""
+        if options.base:
+            base_scheme, base_host, base_path = _split_base(options.base)
+        settings = _Settings(
+            base_scheme,
+            base_host,
+            base_path,
+            options.local,
+            options.remote,
+            options.scheme,
+            options.forwarded,
+            options.hops,
+            parse_networks(options.networks(), "trusted"),
+            # The core checks Host against request.allowed_hosts before routing;
+            # a host read from a forwarding header gets the same check here.
+            getattr(plan.app, "host_allowed", None),
+        )
+        plan.add("on_start_resource", _proxy, self.priority, args=(settings,))
 
 
 def _proxy(req: pegboard.Request, resp: pegboard.Response, settings: _Settings) -> None:
     environ = req.environ
-    done = environ.get(_DONE_KEY)
+    done: ProxyInfo | None = environ.get(_DONE_KEY)
     if done is not None:  # an internal redirect: the environ already carries the result
-        req.remote = Remote(*done)
+        req.remote = done.remote
         return
-    try:
-        client, host, proto = _resolve(req, settings)
-    except MalformedHeader as exc:
-        raise pegboard.HTTPError(400, f"{exc}.") from None
+    peer = req.remote
+    trusted = peer.ip in settings.trusted
+    client = host = proto = None
+    if trusted:  # from anyone else, no header is believed, whatever it says
+        try:
+            if settings.forwarded:
+                client, host, proto = _from_forwarded(req, settings)
+            else:
+                client, host, proto = _from_x_forwarded(req, settings)
+        except HeaderError as exc:
+            raise pegboard.HTTPError(400, f"{exc}.") from None
     if client is not None:
         req.remote = client
+    allowed = settings.host_allowed
+    if host is not None and allowed is not None and not allowed(host):
+        raise pegboard.HTTPError(400, "The forwarded host names a host this site does not serve.")
     scheme = proto or settings.base_scheme or req.scheme
-    host = host or settings.base_host
-    if host is not None or scheme != req.scheme:
-        req.base = f"{scheme}://{host or req.host}"
+    public_host = host or settings.base_host
+    if public_host is not None or scheme != req.scheme:
+        req.base = f"{scheme}://{public_host or req.host}"
     if settings.base_path:
         environ["SCRIPT_NAME"] = settings.base_path + environ.get("SCRIPT_NAME", "")
-    environ[_DONE_KEY] = tuple(req.remote)
+    # PERF: tuple.__new__ is what the NamedTuple's own __new__ calls, without its frame.
+    environ[_DONE_KEY] = _new_info(ProxyInfo, (peer, req.remote, host, proto, trusted))
 
 
-def _resolve(req: pegboard.Request, s: _Settings) -> tuple[Remote | None, str | None, str | None]:
-    """The client, host and scheme the trusted proxies report (None where they say nothing)."""
-    if req.remote.ip not in s.trusted:
-        return None, None, None  # the peer is not a proxy we trust: believe no header
+_new_info = tuple.__new__
+
+
+Found = tuple[pegboard.Remote | None, str | None, str | None]
+
+
+def _from_x_forwarded(req: pegboard.Request, s: _Settings) -> Found:
+    """Client, host and scheme from the X-Forwarded-* headers named in the options."""
     headers = req.headers
-    if s.forwarded:
-        value = headers.get("Forwarded")
-        if value:
-            return _from_forwarded(value, s)
-    client: Remote | None = None
-    hops = 1
+    client: pegboard.Remote | None = None
+    depth = s.hops  # how far from the right the outermost believed proxy wrote
     if s.remote:
+        depth = 1
         value = headers.get(s.remote)
         if value:
-            entries = [e for e in (x.strip() for x in value.split(",")) if e]
-            for index in range(len(entries) - 1, -1, -1):
-                ip, port = _node(entries[index], s.remote)
-                if index > 0 and ip in s.trusted:
-                    hops += 1
-                    continue
-                client = Remote(ip, port)
-                break
+            client, depth = _walk(rightmost(value, s.hops), s)
     host = proto = None
     if s.local:
-        picked = _pick(headers.get(s.local), hops)
+        picked = _at_depth(headers.get(s.local), depth)
         if picked is not None:
-            proto, host = _host(picked, s.local)
+            proto, host = parse_host(picked, s.local)
     if s.scheme:
-        picked = _pick(headers.get(s.scheme), hops)
+        picked = _at_depth(headers.get(s.scheme), depth)
         if picked is not None:
-            proto = _proto(picked, s.scheme)
+            proto = parse_proto(picked, s.scheme)
     return client, host, proto
 
 
-def _from_forwarded(value: str, s: _Settings) -> tuple[Remote | None, str | None, str | None]:
-    hops = parse_forwarded(value)
-    for index in range(len(hops) - 1, -1, -1):
-        hop = hops[index]
-        if hop.for_ is None:
+def _walk(members: list[str], s: _Settings) -> tuple[pegboard.Remote | None, int]:
+    """The client among the last ``hops`` entries of X-Forwarded-For, and its depth.
+
+    From the right: an entry that is a trusted proxy's address, before the
+    ``hops``-th, was written by the proxy after it about its peer, so the
+    next one to the left is read; the first other entry is the client. The
+    ``hops``-th entry is the client whatever it is, and nothing further left
+    is read.
+    """
+    client: pegboard.Remote | None = None
+    depth = 1
+    count = len(members)
+    for k in range(1, count + 1):
+        ip, port = parse_node(members[count - k], s.remote)
+        client, depth = pegboard.Remote(ip, port), k
+        if k < s.hops and ip in s.trusted:
             continue
-        ip, port = _node(hop.for_, "Forwarded")
-        if index > 0 and ip in s.trusted:
+        break
+    return client, depth
+
+
+def _at_depth(value: str | None, depth: int) -> str | None:
+    """The value the proxy ``depth`` hops away wrote: ``depth``-th from the right.
+
+    A header holding fewer values was overwritten on the way (one value for
+    the whole chain): its rightmost value, which a trusted proxy wrote, counts.
+    """
+    if not value:
+        return None
+    members = rightmost(value, depth)
+    if not members:
+        return None
+    return members[0] if len(members) == depth else members[-1]
+
+
+def _from_forwarded(req: pegboard.Request, s: _Settings) -> Found:
+    """Client, host and scheme from the Forwarded element the outermost trusted proxy wrote."""
+    value = req.headers.get("Forwarded")
+    if not value:
+        return None, None, None
+    elements = rightmost_elements(value, s.hops)
+    count = len(elements)
+    client: pegboard.Remote | None = None
+    host = proto = None
+    for k in range(1, count + 1):
+        element = parse_forwarded_element(elements[count - k])
+        client = None
+        if element.for_ is not None:
+            client = pegboard.Remote(*parse_node(element.for_, "Forwarded"))
+        host, proto = element.host, element.proto
+        if k < s.hops and client is not None and client.ip in s.trusted:
             continue
-        host = _host(hop.host, "Forwarded")[1] if hop.host else None
-        proto = _proto(hop.proto, "Forwarded") if hop.proto else None
-        return Remote(ip, port), host, proto
-    return None, None, None
+        break
+    return (
+        client,
+        parse_host(host, "Forwarded")[1] if host else None,
+        parse_proto(proto, "Forwarded") if proto else None,
+    )

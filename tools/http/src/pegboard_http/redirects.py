@@ -18,13 +18,13 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import pegboard
 
-from ._config import with_defaults
-
 __all__ = [
     "MAX_INTERNAL_REDIRECTS",
     "ErrRedirectTool",
     "InternalRedirectLoop",
+    "RedirectOptions",
     "RedirectTool",
+    "TrailingSlashOptions",
     "TrailingSlashTool",
     "internal_redirect",
 ]
@@ -100,58 +100,58 @@ def _call_app(
     return captured["status"], captured["headers"], body
 
 
-def _check_target(tool: pegboard.Tool, options: dict[str, Any], section: str) -> None:
-    values = with_defaults(tool, options)
-    url, internal, status = values["url"], values["internal"], values["status"]
-    key = f"tools.{tool.name}.url"
-    if not url.strip():
-        raise pegboard.ConfigError("url must not be empty", section=section, key=key)
-    parts = urlsplit(url)
-    if internal and (parts.scheme or parts.netloc):
-        raise pegboard.ConfigError(
-            "an internal redirect goes to a path of this app, like '/elsewhere'; "
-            "set internal = false to redirect the client to another site",
-            section=section,
-            key=key,
-        )
-    if not 300 <= status <= 399:
-        raise pegboard.ConfigError(
-            "status must be a 3xx code", section=section, key=f"tools.{tool.name}.status"
-        )
+class RedirectOptions(pegboard.ToolOptions):
+    """Options of the ``redirect`` and ``err_redirect`` tools."""
+
+    url: str = pegboard.option(
+        doc="a path of this app (served internally) or any URL (a redirect the client sees)"
+    )
+    internal: bool = pegboard.option(
+        default=True, doc="serve `url` in-process instead of redirecting the client"
+    )
+    status: int = pegboard.option(default=303, doc="the status of an external redirect (3xx)")
+
+    def __post_init__(self) -> None:
+        if not self.url.strip():
+            raise pegboard.OptionError("url", "url must not be empty")
+        parts = urlsplit(self.url)
+        if self.internal and (parts.scheme or parts.netloc):
+            raise pegboard.OptionError(
+                "url",
+                "an internal redirect goes to a path of this app, like '/elsewhere'; "
+                "set internal = false to redirect the client to another site",
+            )
+        if not 300 <= self.status <= 399:
+            raise pegboard.OptionError("status", "status must be a 3xx code")
 
 
-class RedirectTool(pegboard.Tool):
+class RedirectTool(pegboard.Tool[RedirectOptions]):
     """Send every request of a path elsewhere: internally (default) or with a 3xx."""
 
-    points = ("on_start_resource",)
+    hooks = (
+        pegboard.HookDoc(
+            "on_start_resource", 26, "serves another path internally, or redirects the client"
+        ),
+    )
 
     def __init__(self) -> None:
         super().__init__("redirect", point="on_start_resource", priority=26)
 
-    def check(self, options: dict[str, Any], section: str) -> None:
-        _check_target(self, options, section)
-
-    def attach(  # type: ignore[override]  # the options are the schema
-        self, plan: pegboard.PlanBuilder, url: str, internal: bool = True, status: int = 303
-    ) -> None:
-        plan.add(
-            "on_start_resource", _redirect, self.priority, url=url, internal=internal, status=status
-        )
+    def attach(self, plan: pegboard.PlanBuilder, options: RedirectOptions) -> None:
+        plan.add("on_start_resource", _redirect, self.priority, args=(options,))
 
 
-def _redirect(
-    req: pegboard.Request, resp: pegboard.Response, url: str, internal: bool, status: int
-) -> None:
-    if not internal:
-        raise pegboard.HTTPRedirect(url, status)
+def _redirect(req: pegboard.Request, resp: pegboard.Response, options: RedirectOptions) -> None:
+    if not options.internal:
+        raise pegboard.HTTPRedirect(options.url, options.status)
     try:
-        internal_redirect(req, resp, url)
+        internal_redirect(req, resp, options.url)
     except InternalRedirectLoop as exc:
         _log.error("%s (%s %s)", exc, req.method, req.path)
         raise pegboard.HTTPError(500, "The server's redirects form a loop.") from None
 
 
-class ErrRedirectTool(pegboard.Tool):
+class ErrRedirectTool(pegboard.Tool[RedirectOptions]):
     """On an unexpected error (a 500), show another page instead of the error page.
 
     Internal (default): the body of ``url`` is served with the 500 status
@@ -159,49 +159,57 @@ class ErrRedirectTool(pegboard.Tool):
     ``url``.
     """
 
-    points = ("after_error_response",)
+    hooks = (
+        pegboard.HookDoc(
+            "after_error_response", 40, "replaces the 500 page with another page (status kept)"
+        ),
+    )
 
     def __init__(self) -> None:
         super().__init__("err_redirect", point="after_error_response", priority=40)
 
-    def check(self, options: dict[str, Any], section: str) -> None:
-        _check_target(self, options, section)
-
-    def attach(  # type: ignore[override]  # the options are the schema
-        self, plan: pegboard.PlanBuilder, url: str, internal: bool = True, status: int = 303
-    ) -> None:
-        plan.add(
-            "after_error_response",
-            _err_redirect,
-            self.priority,
-            url=url,
-            internal=internal,
-            status=status,
-        )
+    def attach(self, plan: pegboard.PlanBuilder, options: RedirectOptions) -> None:
+        plan.add("after_error_response", _err_redirect, self.priority, args=(options,))
 
 
-def _err_redirect(
-    req: pegboard.Request, resp: pegboard.Response, url: str, internal: bool, status: int
-) -> None:
-    if internal:
+def _err_redirect(req: pegboard.Request, resp: pegboard.Response, options: RedirectOptions) -> None:
+    if options.internal:
         failed = resp.status
         try:
-            internal_redirect(req, resp, url)
+            internal_redirect(req, resp, options.url)
         except InternalRedirectLoop as exc:
             _log.error("err_redirect not followed: %s", exc)
             return
         resp.status = failed
         return
-    location = urljoin(req.url, url)
+    location = urljoin(req.url, options.url)
     resp.reset(keep_cookies=True)
-    resp.status = status
+    resp.status = options.status
     resp.headers["Location"] = location
     resp.headers["Content-Type"] = "text/html; charset=utf-8"
     link = html.escape(location, quote=True)
     resp.set_body(f'This resource can be found at <a href="{link}">{link}</a>.')
 
 
-class TrailingSlashTool(pegboard.Tool):
+class TrailingSlashOptions(pegboard.ToolOptions):
+    """Options of the ``trailing_slash`` tool."""
+
+    missing: bool = pegboard.option(
+        default=True, doc="redirect /docs to /docs/ when only /docs/ has a route"
+    )
+    extra: bool = pegboard.option(
+        default=False, doc="redirect /file/ to /file when only /file has a route"
+    )
+    status: int | None = pegboard.option(
+        default=None, doc="the redirect status; unset: 301 for GET and HEAD, 308 otherwise"
+    )
+
+    def __post_init__(self) -> None:
+        if self.status is not None and not 300 <= self.status <= 399:
+            raise pegboard.OptionError("status", "status must be a 3xx code")
+
+
+class TrailingSlashTool(pegboard.Tool[TrailingSlashOptions]):
     """Redirect ``/docs`` to ``/docs/`` (``missing``) or back (``extra``) when only
     the other spelling has a route.
 
@@ -211,34 +219,18 @@ class TrailingSlashTool(pegboard.Tool):
     ``status`` says otherwise; the query string is kept.
     """
 
-    points = ("on_start_resource",)
+    hooks = (
+        pegboard.HookDoc(
+            "on_start_resource", 24, "redirects to the spelling with(out) a slash that has a route"
+        ),
+    )
 
     def __init__(self) -> None:
         super().__init__("trailing_slash", point="on_start_resource", priority=24)
 
-    def check(self, options: dict[str, Any], section: str) -> None:
-        status = with_defaults(self, options)["status"]
-        if status is not None and not 300 <= status <= 399:
-            raise pegboard.ConfigError(
-                "status must be a 3xx code", section=section, key="tools.trailing_slash.status"
-            )
-
-    def attach(  # type: ignore[override]  # the options are the schema
-        self,
-        plan: pegboard.PlanBuilder,
-        missing: bool = True,
-        extra: bool = False,
-        status: int | None = None,
-    ) -> None:
-        if missing or extra:
-            plan.add(
-                "on_start_resource",
-                _trailing_slash,
-                self.priority,
-                missing=missing,
-                extra=extra,
-                status=status,
-            )
+    def attach(self, plan: pegboard.PlanBuilder, options: TrailingSlashOptions) -> None:
+        if options.missing or options.extra:
+            plan.add("on_start_resource", _trailing_slash, self.priority, args=(options,))
 
 
 def _routed(app: pegboard.App, path: str) -> bool:
@@ -250,22 +242,22 @@ def _routed(app: pegboard.App, path: str) -> bool:
 
 
 def _trailing_slash(
-    req: pegboard.Request, resp: pegboard.Response, missing: bool, extra: bool, status: int | None
+    req: pegboard.Request, resp: pegboard.Response, options: TrailingSlashOptions
 ) -> None:
     if req.route is not None:
         return
     path = req.path
     if path.endswith("/"):
-        if not extra or path == "/":
+        if not options.extra or path == "/":
             return
         candidate = path[:-1]
     else:
-        if not missing:
+        if not options.missing:
             return
         candidate = path + "/"
     if not _routed(req.app, candidate):
         return
-    code = status or (301 if req.method in ("GET", "HEAD") else 308)
+    code = options.status or (301 if req.method in ("GET", "HEAD") else 308)
     # Absolute, built from our own origin: a path like "//evil.test" cannot become a host.
     url = req.base + quote(req.script_name + candidate)
     if req.query_string:

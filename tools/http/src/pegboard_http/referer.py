@@ -3,16 +3,49 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
 
 import pegboard
 
-from ._config import with_defaults
-
-__all__ = ["RefererTool"]
+__all__ = ["RefererOptions", "RefererTool"]
 
 
-class RefererTool(pegboard.Tool):
+class RefererOptions(pegboard.ToolOptions):
+    """Options of the ``referer`` tool."""
+
+    pattern: str = pegboard.option(
+        doc="regular expression matched at the start of the Referer (re.match); anchor the host"
+    )
+    accept: bool = pegboard.option(
+        default=True, doc="true: the Referer must match; false: it must not"
+    )
+    accept_missing: bool = pegboard.option(
+        default=False, doc="let requests without a Referer through"
+    )
+    error: int = pegboard.option(default=403, doc="the status of a refused request (4xx or 5xx)")
+    message: str = pegboard.option(
+        default="Forbidden Referer header.", doc="the body of the error page"
+    )
+
+    def __post_init__(self) -> None:
+        try:
+            re.compile(self.pattern)
+        except re.error as exc:
+            raise pegboard.OptionError("pattern", f"not a regular expression: {exc}") from None
+        if not 400 <= self.error <= 599:
+            raise pegboard.OptionError("error", "error must be a 4xx or 5xx status")
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    regex: re.Pattern[str]
+    accept: bool
+    accept_missing: bool
+    error: int
+    message: str
+
+
+class RefererTool(pegboard.Tool[RefererOptions]):
     """Answer ``error`` unless the Referer header matches ``pattern`` (or, with
     ``accept = false``, unless it does not match).
 
@@ -23,59 +56,32 @@ class RefererTool(pegboard.Tool):
     an answer meant for one referrer to another.
     """
 
-    points = ("on_start_resource",)
+    hooks = (
+        pegboard.HookDoc(
+            "on_start_resource", 22, "refuses requests by their Referer; adds Vary: Referer"
+        ),
+    )
 
     def __init__(self) -> None:
         super().__init__("referer", point="on_start_resource", priority=22)
 
-    def check(self, options: dict[str, Any], section: str) -> None:
-        values = with_defaults(self, options)
-        try:
-            re.compile(values["pattern"])
-        except re.error as exc:
-            raise pegboard.ConfigError(
-                f"not a regular expression: {exc}", section=section, key="tools.referer.pattern"
-            ) from None
-        if not 400 <= values["error"] <= 599:
-            raise pegboard.ConfigError(
-                "error must be a 4xx or 5xx status", section=section, key="tools.referer.error"
-            )
-
-    def attach(  # type: ignore[override]  # the options are the schema
-        self,
-        plan: pegboard.PlanBuilder,
-        pattern: str,
-        accept: bool = True,
-        accept_missing: bool = False,
-        error: int = 403,
-        message: str = "Forbidden Referer header.",
-    ) -> None:
-        plan.add(
-            "on_start_resource",
-            _referer,
-            self.priority,
-            regex=re.compile(pattern),
-            accept=accept,
-            accept_missing=accept_missing,
-            error=error,
-            message=message,
+    def attach(self, plan: pegboard.PlanBuilder, options: RefererOptions) -> None:
+        settings = _Settings(
+            re.compile(options.pattern),
+            options.accept,
+            options.accept_missing,
+            options.error,
+            options.message,
         )
+        plan.add("on_start_resource", _referer, self.priority, args=(settings,))
 
 
-def _referer(
-    req: pegboard.Request,
-    resp: pegboard.Response,
-    regex: re.Pattern[str],
-    accept: bool,
-    accept_missing: bool,
-    error: int,
-    message: str,
-) -> None:
+def _referer(req: pegboard.Request, resp: pegboard.Response, settings: _Settings) -> None:
     resp.headers.add_vary("Referer")
     referer = req.headers.get("Referer")
     if referer is None:
-        if accept_missing:
+        if settings.accept_missing:
             return
-    elif (regex.match(referer) is not None) == accept:
+    elif (settings.regex.match(referer) is not None) == settings.accept:
         return
-    raise pegboard.HTTPError(error, message)
+    raise pegboard.HTTPError(settings.error, settings.message)

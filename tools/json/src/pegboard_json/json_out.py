@@ -6,17 +6,33 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pegboard
-from pegboard import PlanBuilder, Request, Response
+from pegboard import HookDoc, PlanBuilder, Request, Response, State, option
 
 from .encoding import encode as default_encode
-from .problems import use_problem_details
+from .problems import PROBLEM_PRIORITY, ProblemPages
 
-__all__ = ["JsonOutTool", "wrap_handler"]
+__all__ = ["JSON_OUT_PRIORITY", "JsonOutOptions", "JsonOutTool", "wrap_handler"]
 
 JSON_OUT_PRIORITY = 70
-PROBLEM_PRIORITY = 0  # the first on_start_resource hook, before any tool can raise
 
 Encoder = Callable[[Any], "bytes | str"]
+
+
+class JsonOutOptions(pegboard.ToolOptions):
+    """The options of ``tools.json_out``."""
+
+    content_type: str = option(
+        default="application/json",
+        doc="the Content-Type set when the handler set none",
+    )
+    handler: Callable[[Any], Any] | None = option(
+        default=None,
+        doc="`handler(value) -> bytes | str`: the encoder (default orjson when installed, "
+        "else the standard library)",
+    )
+    problem_details: bool = option(
+        default=False, doc="answer every error on this path as application/problem+json"
+    )
 
 
 def wrap_handler(req: Request, resp: Response, *, encode: Encoder, content_type: str) -> None:
@@ -47,29 +63,46 @@ def wrap_handler(req: Request, resp: Response, *, encode: Encoder, content_type:
     req.handler = handler
 
 
-class JsonOutTool(pegboard.Tool):
+class _Wrapper:
+    """The encoder and type of one route, resolved once in ``attach``."""
+
+    __slots__ = ("content_type", "encode")
+
+    def __init__(self, options: JsonOutOptions) -> None:
+        self.encode: Encoder = options.handler or default_encode
+        self.content_type = options.content_type
+
+    def wrap(self, req: Request, resp: Response) -> None:
+        """before_handler: make the handler's result JSON."""
+        wrap_handler(req, resp, encode=self.encode, content_type=self.content_type)
+
+
+class JsonOutTool(pegboard.Tool[JsonOutOptions]):
     """Encode handler results (dict, list, dataclass, ...) as JSON; errors as problem+json."""
 
-    points = ("on_start_resource", "before_handler")
+    hooks = (
+        HookDoc(
+            "on_start_resource",
+            PROBLEM_PRIORITY,
+            does="with `problem_details`: makes the problem+json page the path's error page, "
+            "before anything can raise",
+        ),
+        HookDoc(
+            "before_handler",
+            JSON_OUT_PRIORITY,
+            does="wraps the handler so that its result is encoded (skipped when a handler "
+            "tool answered)",
+        ),
+    )
 
     def __init__(self) -> None:
         super().__init__("json_out", point="before_handler", priority=JSON_OUT_PRIORITY)
 
-    def attach(  # type: ignore[override]  # the options are the schema
-        self,
-        plan: PlanBuilder,
-        content_type: str = "application/json",
-        handler: Callable[[Any], Any] | None = None,
-        problem_details: bool = False,
-    ) -> None:
-        """``handler(value)``: the encoder (bytes or str), default orjson or json;
-        ``problem_details``: errors on this path become application/problem+json."""
-        plan.add(
-            "before_handler",
-            wrap_handler,
-            self.priority,
-            encode=handler or default_encode,
-            content_type=content_type,
-        )
-        if problem_details:
-            plan.add("on_start_resource", use_problem_details, PROBLEM_PRIORITY)
+    def attach(self, plan: PlanBuilder, options: JsonOutOptions) -> None:
+        # PERF: bound methods with no options, so the plan calls them directly.
+        plan.add("before_handler", _Wrapper(options).wrap, self.priority)
+        if options.problem_details:
+            # One cache of derived plans per app, shared by its routes.
+            state = plan.app.state if plan.app is not None else State()
+            pages: ProblemPages = state.setdefault("json_out", ProblemPages)
+            plan.add("on_start_resource", pages.install, PROBLEM_PRIORITY)

@@ -7,24 +7,30 @@ from typing import Any
 
 import pegboard
 
-from .session import Session
+from .session import Session, session_of
 
 __all__ = ["SessionProxy", "session"]
 
 
 class SessionProxy(MutableMapping[str, Any]):
-    """Forwards to ``pegboard.request.session`` of the request being handled."""
+    """Forwards to the session of the request being handled (``session_of(request)``).
+
+    The mapping and the :class:`Session` members are spelled out, so code that
+    uses the proxy type-checks as code that uses ``req.session`` does.
+    """
 
     __slots__ = ()
 
     @staticmethod
     def _target() -> Session:
-        found = getattr(pegboard.request, "session", None)  # RuntimeError outside a request
-        if not isinstance(found, Session):
+        exchange = pegboard.current_exchange()
+        if exchange is None:
             raise RuntimeError(
-                "pegboard_sessions.session needs tools.sessions.on = true for this path"
+                "pegboard_sessions.session is only available while a request is handled"
             )
-        return found
+        return session_of(exchange[0])
+
+    # -- the mapping ---------------------------------------------------------------
 
     def __getitem__(self, key: str) -> Any:
         return self._target()[key]
@@ -44,8 +50,41 @@ class SessionProxy(MutableMapping[str, Any]):
     def __contains__(self, key: object) -> bool:
         return key in self._target()
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._target(), name)
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._target().get(key, default)
+
+    def clear(self) -> None:
+        self._target().clear()
+
+    # -- the session's own members ---------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        """The current session's id (see :attr:`Session.id`)."""
+        return self._target().id
+
+    @property
+    def loaded(self) -> bool:
+        return self._target().loaded
+
+    @property
+    def locked(self) -> bool:
+        return self._target().locked
+
+    def load(self) -> None:
+        self._target().load()
+
+    def regenerate(self) -> None:
+        self._target().regenerate()
+
+    def expire(self) -> None:
+        self._target().expire()
+
+    def acquire_lock(self) -> None:
+        self._target().acquire_lock()
+
+    def release_lock(self) -> None:
+        self._target().release_lock()
 
     def __repr__(self) -> str:
         try:
@@ -54,4 +93,5 @@ class SessionProxy(MutableMapping[str, Any]):
             return "<unbound pegboard_sessions.session>"
 
 
-session: Any = SessionProxy()
+#: The current request's session; ``session["cart"]`` as ``req.session["cart"]``.
+session = SessionProxy()

@@ -26,7 +26,8 @@ class BackendRegistry:
     """
 
     def __init__(self, plugin_manager: Any = None) -> None:
-        self._plugin_manager = plugin_manager
+        #: the app's pluggy plugin manager (None: the built-in stores only)
+        self.plugin_manager = plugin_manager
         self._found: dict[str, tuple[Any, str]] | None = None
 
     def _all(self) -> dict[str, tuple[Any, str]]:
@@ -34,7 +35,7 @@ class BackendRegistry:
             found: dict[str, tuple[Any, str]] = {
                 name: (target, "pegboard-sessions") for name, target in BUILTIN_STORAGES.items()
             }
-            pm = self._plugin_manager
+            pm = self.plugin_manager
             if pm is not None and hasattr(pm.hook, "pegboard_sessions_storage_types"):
                 # One implementation at a time, so a clash can name both providers.
                 for impl in reversed(pm.hook.pegboard_sessions_storage_types.get_hookimpls()):

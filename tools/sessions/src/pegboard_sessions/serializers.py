@@ -39,42 +39,45 @@ def _not_json(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-if _c_encoder is not None:
-    # markers=None: no cycle check; a cyclic value ends in RecursionError, reported below.
-    _encode_chunks = _c_encoder(
-        None, _not_json, json.encoder.encode_basestring, None, ":", ",", False, False, True
-    )
+def _make_json() -> Serializer:
+    """The JSON serializer: compact UTF-8, through the C encoder and scanner when present."""
+    encode: Callable[[Any], str]
+    decode: Callable[[str], Any]
+    if _c_encoder is not None:
+        # markers=None: no cycle check; a cyclic value ends in RecursionError, reported below.
+        chunks = _c_encoder(
+            None, _not_json, json.encoder.encode_basestring, None, ":", ",", False, False, True
+        )
 
-    def _encode(obj: Any) -> str:
-        return "".join(_encode_chunks(obj, 0))
-else:  # pragma: no cover - CPython always has the accelerator
-    _encode = _ENCODER.encode
+        def encode(obj: Any) -> str:
+            return "".join(chunks(obj, 0))
+    else:  # pragma: no cover - CPython always has the accelerator
+        encode = _ENCODER.encode
+    if _c_scanner is not None:
+        scan = _c_scanner(json.JSONDecoder())
 
-if _c_scanner is not None:
-    _scan = _c_scanner(json.JSONDecoder())
+        def decode(text: str) -> Any:
+            try:
+                value, end = scan(text, 0)
+            except StopIteration:
+                raise ValueError("no JSON value at the start") from None
+            if end != len(text):
+                raise ValueError(f"extra data after the JSON value at {end}")
+            return value
+    else:  # pragma: no cover
+        decode = json.JSONDecoder().decode
 
-    def _decode(text: str) -> Any:
+    def dumps(obj: Any) -> bytes:
         try:
-            value, end = _scan(text, 0)
-        except StopIteration:
-            raise ValueError("no JSON value at the start") from None
-        if end != len(text):
-            raise ValueError(f"extra data after the JSON value at {end}")
-        return value
-else:  # pragma: no cover
-    _decode = json.JSONDecoder().decode
+            return encode(obj).encode("utf-8")
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise TypeError(f"session data cannot be stored as JSON: {exc}") from None
 
+    def loads(data: bytes) -> Any:
+        # Payloads are written by dumps: UTF-8, no surrounding whitespace.
+        return decode(data.decode("utf-8"))
 
-def _json_dumps(obj: Any) -> bytes:
-    try:
-        return _encode(obj).encode("utf-8")
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise TypeError(f"session data cannot be stored as JSON: {exc}") from None
-
-
-def _json_loads(data: bytes) -> Any:
-    # Payloads are written by _json_dumps: UTF-8, no surrounding whitespace.
-    return _decode(data.decode("utf-8"))
+    return Serializer("json", dumps, loads)
 
 
 def _msgpack() -> Serializer:
@@ -107,7 +110,7 @@ def _pickle() -> Serializer:
 #: Serializer names accepted by the ``serializer`` option.
 SERIALIZERS = ("json", "msgpack", "pickle")
 
-_JSON = Serializer("json", _json_dumps, _json_loads)
+_JSON = _make_json()
 
 
 def get_serializer(name: str) -> Serializer:

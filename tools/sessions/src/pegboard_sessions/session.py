@@ -11,14 +11,15 @@ from typing import Any
 import pegboard
 
 from .errors import LockTimeout, StorageUnavailable
-from .ids import is_valid_id, new_id
-from .settings import SessionSettings
+from .ids import ID_PATTERN, new_id
+from .settings import SessionSetup
 from .storage.base import Storage
-from .stores import StoreHandle
 
-__all__ = ["Session", "release_session"]
+__all__ = ["Session", "release_session", "session_of"]
 
 _log = logging.getLogger("pegboard_sessions")
+# PERF: the compiled pattern's method, not is_valid_id(): one Python call less per request.
+_valid_id = ID_PATTERN.fullmatch
 
 _UNAVAILABLE = "The session store is unavailable; please try again shortly."
 
@@ -43,24 +44,23 @@ class Session(MutableMapping[str, Any]):
         "_adopted",
         "_created",
         "_data",
-        "_handle",
         "_id",
         "_lock_id",
         "_lock_token",
         "_release_attached",
         "_req",
         "_resource_ended",
-        "_settings",
+        "_setup",
+        "_store",
         "_stored",
         "_want_lock",
     )
 
-    def __init__(
-        self, req: pegboard.Request, handle: StoreHandle, settings: SessionSettings
-    ) -> None:
+    def __init__(self, req: pegboard.Request, setup: SessionSetup) -> None:
         self._req = req
-        self._handle = handle
-        self._settings = settings
+        self._setup = setup
+        #: the open storage, once this request has used it
+        self._store: Storage | None = None
         self._data: dict[str, Any] | None = None
         self._id: str | None = None
         self._created = 0.0
@@ -202,15 +202,22 @@ class Session(MutableMapping[str, Any]):
             return
         self._lock_id = self._lock_token = None
         self._want_lock = False
-        self._handle.storage.release_lock(lock_id, token)
+        # The storage that granted the lock releases it (a lock implies _store is set).
+        storage = self._store
+        assert storage is not None
+        storage.release_lock(lock_id, token)
 
     # -- store access ------------------------------------------------------------------
 
     def _storage(self) -> Storage:
-        try:
-            return self._handle.storage
-        except StorageUnavailable as exc:
-            raise _unavailable(exc) from None
+        # PERF: looked up once per request; the handle's property takes a lock when unopened.
+        storage = self._store
+        if storage is None:
+            try:
+                storage = self._store = self._setup.store.storage
+            except StorageUnavailable as exc:
+                raise _unavailable(exc) from None
+        return storage
 
     def _call(self, method: Any, *args: Any) -> Any:
         try:
@@ -220,20 +227,20 @@ class Session(MutableMapping[str, Any]):
 
     def _lock(self, storage: Storage, session_id: str, load: bool = False) -> bytes | None:
         """Lock ``session_id`` (and read it in the same step if ``load``)."""
-        settings = self._settings
+        options = self._setup.options
         payload = None
         try:
             if load:
                 token, payload = storage.lock_and_load(
-                    session_id, settings.lock_timeout, settings.lock_lease
+                    session_id, options.lock_timeout, options.lock_lease
                 )
             else:
-                token = storage.acquire_lock(session_id, settings.lock_timeout, settings.lock_lease)
+                token = storage.acquire_lock(session_id, options.lock_timeout, options.lock_lease)
         except LockTimeout as exc:
             _log.warning("%s", exc)
             raise pegboard.HTTPError(
                 503,
-                f"This session is busy with another request (waited {settings.lock_timeout:g} s).",
+                f"This session is busy with another request (waited {options.lock_timeout:g} s).",
                 headers={"Retry-After": "1"},
             ) from None
         except StorageUnavailable as exc:
@@ -249,19 +256,19 @@ class Session(MutableMapping[str, Any]):
     def _load(self) -> dict[str, Any]:
         if self._data is not None:
             return self._data
-        settings = self._settings
+        setup = self._setup
         storage = self._storage()
-        raw = self._req.cookies.get(settings.name)
+        raw = self._req.cookies.get(setup.options.name)
         data: dict[str, Any] | None = None
-        if raw is not None and is_valid_id(raw):
-            if settings.locking != "explicit" or self._want_lock:
+        if raw is not None and _valid_id(raw):
+            if setup.options.locking != "explicit" or self._want_lock:
                 payload = self._lock(storage, raw, load=True)
             else:
                 payload = self._call(storage.load, raw, None)
             record = self._decode(payload) if payload is not None else None
             if record is not None:
                 created, data = record
-                if settings.max_age is not None and created + settings.max_age <= time.time():
+                if setup.max_age is not None and created + setup.max_age <= time.time():
                     self._call(storage.delete, raw, self._lock_token)
                     data = None
                 else:
@@ -282,7 +289,7 @@ class Session(MutableMapping[str, Any]):
 
     def _decode(self, payload: bytes) -> tuple[float, dict[str, Any]] | None:
         try:
-            record = self._settings.serializer.loads(payload)
+            record = self._setup.serializer.loads(payload)
         except Exception as exc:
             _log.warning("dropping a session record that does not decode: %s", exc)
             return None
@@ -292,13 +299,6 @@ class Session(MutableMapping[str, Any]):
         if not isinstance(created, (int, float)) or not isinstance(data, dict):
             return None
         return float(created), data
-
-    def _ttl(self) -> float:
-        settings = self._settings
-        ttl = settings.timeout
-        if settings.max_age is not None:
-            ttl = min(ttl, self._created + settings.max_age - time.time())
-        return ttl
 
     def save(self, resp: pegboard.Response) -> None:
         """Write the session back if it was read, then release its lock.
@@ -315,52 +315,68 @@ class Session(MutableMapping[str, Any]):
 
     def _write(self, resp: pegboard.Response, data: dict[str, Any]) -> None:
         resp.headers.add_vary("Cookie")
-        settings = self._settings
+        setup = self._setup
+        options = setup.options
         session_id = self._id
         assert session_id is not None
-        storage = self._storage()
-        ttl = self._ttl()
-        if not data or ttl <= 0:
-            if self._stored is not None:
-                self._call(storage.delete, session_id, self._lock_token)
-                self._stored = None
-            if self._adopted:
-                resp.delete_cookie(settings.name, path=settings.path, domain=settings.domain)
-            return
-        # PERF: serializing and comparing bytes finds nested changes without deep copies.
-        payload = settings.serializer.dumps({"c": self._created, "d": data})
-        if payload != self._stored:
-            self._call(storage.save, session_id, payload, ttl, self._lock_token)
-            self._stored = payload
-        else:
-            self._call(storage.touch, session_id, ttl, self._lock_token)
-        if settings.persistent:
+        storage = self._store
+        if storage is None:
+            storage = self._storage()
+        ttl = setup.timeout
+        if setup.max_age is not None:
+            ttl = min(ttl, self._created + setup.max_age - time.time())
+        try:
+            if not data or ttl <= 0:
+                if self._stored is not None:
+                    storage.delete(session_id, self._lock_token)
+                    self._stored = None
+                if self._adopted:
+                    resp.delete_cookie(options.name, path=options.path, domain=options.domain)
+                return
+            # PERF: serializing and comparing bytes finds nested changes without deep copies.
+            payload = setup.serializer.dumps({"c": self._created, "d": data})
+            if payload != self._stored:
+                storage.save(session_id, payload, ttl, self._lock_token)
+                self._stored = payload
+            else:
+                storage.touch(session_id, ttl, self._lock_token)
+        except StorageUnavailable as exc:
+            raise _unavailable(exc) from None
+        if options.persistent:
             max_age = math.ceil(ttl)  # whole seconds, rounded up, in both attributes
             resp.set_cookie(
-                settings.name,
+                options.name,
                 session_id,
-                path=settings.path,
-                domain=settings.domain,
+                path=options.path,
+                domain=options.domain,
                 max_age=max_age,
                 expires=math.ceil(time.time()) + max_age,
-                secure=settings.secure,
-                httponly=settings.httponly,
-                samesite=settings.samesite,
+                secure=options.secure,
+                httponly=options.httponly,
+                samesite=options.samesite,
             )
-        elif session_id != self._req.cookies.get(settings.name):
+        elif session_id != self._req.cookies.get(options.name):
             resp.set_cookie(
-                settings.name,
+                options.name,
                 session_id,
-                path=settings.path,
-                domain=settings.domain,
-                secure=settings.secure,
-                httponly=settings.httponly,
-                samesite=settings.samesite,
+                path=options.path,
+                domain=options.domain,
+                secure=options.secure,
+                httponly=options.httponly,
+                samesite=options.samesite,
             )
 
     def _release_quietly(self) -> None:
+        """Release the lock, logging (not raising) a failure: for the end of the request."""
+        lock_id, token = self._lock_id, self._lock_token
+        if lock_id is None:
+            return
+        self._lock_id = self._lock_token = None
+        self._want_lock = False
         try:
-            self.release_lock()
+            storage = self._store
+            assert storage is not None
+            storage.release_lock(lock_id, token)
         except Exception:
             _log.exception("releasing a session lock failed")
 
@@ -376,8 +392,19 @@ def release_session(req: pegboard.Request, resp: pegboard.Response) -> None:
     ``save`` has released it already on the common path; this covers the
     others (an unexpected error skips ``before_finalize``).
     """
-    session = req.__dict__.get("session")
+    session = getattr(req.state, "session", None)
     if isinstance(session, Session):
         session._resource_ended = True
         if session._lock_id is not None:
             session._release_quietly()
+
+
+def session_of(req: pegboard.Request) -> Session:
+    """The session of ``req`` (what ``req.session`` is), typed for type checkers.
+
+    Raises RuntimeError when the sessions tool is not on for the request's path.
+    """
+    session = getattr(req.state, "session", None)
+    if not isinstance(session, Session):
+        raise RuntimeError(f"no session for {req.path}: set tools.sessions.on = true for this path")
+    return session

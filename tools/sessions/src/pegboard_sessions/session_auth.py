@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -25,7 +24,7 @@ from .session import Session
 __all__ = [
     "MAX_PASSWORD_LENGTH",
     "MAX_USERNAME_LENGTH",
-    "SessionAuthSettings",
+    "SessionAuthOptions",
     "SessionAuthTool",
     "check_plan",
     "enforce_login",
@@ -47,69 +46,75 @@ LOGOUT_REFUSED = "The logout form has expired or was not sent by this site; relo
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-@dataclass(frozen=True, slots=True)
-class SessionAuthSettings:
-    """The resolved options of one route or config section, bound to its hook."""
+class SessionAuthOptions(pegboard.ToolOptions):
+    """``tools.session_auth.*``: the credentials check, the session entry, the form, callbacks."""
 
-    check_username_and_password: Callable[[str, str], Any]
-    session_key: str = "username"
-    login_screen: Callable[..., Any] = default_login_screen
-    custom_screen: bool = False
-    on_login: Callable[[str], Any] | None = None
-    on_logout: Callable[[str], Any] | None = None
-    on_check: Callable[[str], Any] | None = None
-    anonymous: Callable[[], Any] | None = None
-    debug: bool = False
+    check_username_and_password: Callable[[str, str], Any] = pegboard.option(
+        doc="check(username, password): True lets the user in; anything else refuses"
+    )
+    session_key: str = pegboard.option(
+        default="username", doc="the session entry that holds the logged-in user's name"
+    )
+    login_screen: Callable[..., Any] | None = pegboard.option(
+        default=None,
+        doc="login_screen(*, from_page, username, error_msg, csrf_token, action) -> the page, "
+        "values unescaped (unset: the built-in form)",
+    )
+    on_login: Callable[[str], Any] | None = pegboard.option(
+        default=None, doc="called with the username after a successful login"
+    )
+    on_logout: Callable[[str], Any] | None = pegboard.option(
+        default=None, doc="called with the username after a logout"
+    )
+    on_check: Callable[[str], Any] | None = pegboard.option(
+        default=None,
+        doc="called with the username on every request of a logged-in user; may raise HTTPError",
+    )
+    anonymous: Callable[[], Any] | None = pegboard.option(
+        default=None,
+        doc="a name for visitors not logged in (put in req.login); falsy: the login form",
+    )
+    debug: bool = pegboard.option(
+        default=False, doc="log each decision (INFO, logger pegboard_sessions.session_auth)"
+    )
+
+    def __post_init__(self) -> None:
+        if not self.session_key or self.session_key == CSRF_SESSION_KEY:
+            raise pegboard.OptionError(
+                "session_key",
+                f"session_key must be a non-empty name other than {CSRF_SESSION_KEY!r}",
+            )
 
 
-class SessionAuthTool(pegboard.Tool):
+class SessionAuthTool(pegboard.Tool[SessionAuthOptions]):
     """Form login kept in the session: a login screen for anonymous visitors, do_login, do_logout.
 
-    Needs ``tools.sessions.on`` for the same path (checked when the app starts).
+    Needs ``tools.sessions.on`` for the same path, earlier (checked when plans compile).
     """
 
-    points = ("before_handler",)
+    hooks = (
+        pegboard.HookDoc(
+            "before_handler",
+            14,
+            does="answers `login_screen`, `do_login` and `do_logout` (their CSRF token checked "
+            "here, or by tools.csrf where it is on); sets `req.login` for a logged-in user; "
+            "otherwise answers with the login form",
+        ),
+    )
 
     def __init__(self) -> None:
         super().__init__("session_auth", point="before_handler", priority=14, doc=self.__doc__)
 
-    def attach(  # type: ignore[override]  # the options are the schema
-        self,
-        plan: pegboard.PlanBuilder,
-        *,
-        check_username_and_password: Callable[[str, str], Any],
-        session_key: str = "username",
-        login_screen: Callable[..., Any] | None = None,
-        on_login: Callable[[str], Any] | None = None,
-        on_logout: Callable[[str], Any] | None = None,
-        on_check: Callable[[str], Any] | None = None,
-        anonymous: Callable[[], Any] | None = None,
-        debug: bool = False,
-    ) -> None:
-        settings = SessionAuthSettings(
-            check_username_and_password=check_username_and_password,
-            session_key=session_key,
-            login_screen=login_screen or default_login_screen,
-            custom_screen=login_screen is not None,
-            on_login=on_login,
-            on_logout=on_logout,
-            on_check=on_check,
-            anonymous=anonymous,
-            debug=debug,
-        )
-        plan.add("before_handler", enforce_login, self.priority, settings=settings)
+    def attach(self, plan: pegboard.PlanBuilder, options: SessionAuthOptions) -> None:
+        # Where tools.csrf is on for the same path, it has judged every unsafe request,
+        # do_login and do_logout included, before this hook runs (csrf 12 < 14; its
+        # check_plan refuses another order), so the token check is left to it: composed
+        # through config and the plan, neither package imports the other.
+        csrf_checked = "csrf" in plan.tools_on
+        plan.add("before_handler", enforce_login, self.priority, args=(options, csrf_checked))
 
     def check_plan(self, plan: pegboard.Plan) -> None:
         check_plan(plan)
-
-    def check(self, options: dict[str, Any], section: str) -> None:
-        key = options.get("session_key", "username")
-        if not key or key == CSRF_SESSION_KEY:
-            raise pegboard.ConfigError(
-                f"session_key must be a non-empty name other than {CSRF_SESSION_KEY!r}",
-                section=section,
-                key="tools.session_auth.session_key",
-            )
 
 
 def check_plan(plan: pegboard.Plan) -> None:
@@ -143,7 +148,10 @@ def check_plan(plan: pegboard.Plan) -> None:
 
 
 def enforce_login(
-    req: pegboard.Request, resp: pegboard.Response, settings: SessionAuthSettings
+    req: pegboard.Request,
+    resp: pegboard.Response,
+    options: SessionAuthOptions,
+    csrf_checked: bool = False,
 ) -> None:
     """before_handler, priority 14: answer the login endpoints, or require a login.
 
@@ -152,7 +160,7 @@ def enforce_login(
     """
     if req.handler is None:
         return  # an earlier tool already answered the request
-    session = getattr(req, "session", None)
+    session = getattr(req.state, "session", None)
     if not isinstance(session, Session):
         # check_plan() refuses such config at compile time; this only guards against
         # a session tool that failed to set req.session. Fail closed, never open.
@@ -161,29 +169,33 @@ def enforce_login(
     # PERF: one slice and one dict lookup tell a protected page from the tool's endpoints.
     endpoint = _ENDPOINTS.get(path[path.rfind("/") + 1 :])
     if endpoint is not None:
-        endpoint(req, resp, session, settings)
+        endpoint(req, resp, session, options, csrf_checked)
         return
-    username = session.get(settings.session_key)
+    username = session.get(options.session_key)
     if isinstance(username, str) and username:
         req.login = username
-        if settings.on_check is not None:
-            settings.on_check(username)
+        if options.on_check is not None:
+            options.on_check(username)
         return
-    if settings.anonymous is not None:
-        anonymous = settings.anonymous()
+    if options.anonymous is not None:
+        anonymous = options.anonymous()
         if anonymous:
             req.login = str(anonymous)
-            _debug(settings, "anonymous user %r for %s", req.login, path)
+            _debug(options, "anonymous user %r for %s", req.login, path)
             return
-    _debug(settings, "no login for %s: showing the login screen", path)
+    _debug(options, "no login for %s: showing the login screen", path)
     page = quote(req.script_name + path)
     if req.query_string:
         page += "?" + req.query_string
-    _show_login(req, resp, session, settings, from_page=page)
+    _show_login(req, resp, session, options, from_page=page)
 
 
 def _login_screen(
-    req: pegboard.Request, resp: pegboard.Response, session: Session, settings: SessionAuthSettings
+    req: pegboard.Request,
+    resp: pegboard.Response,
+    session: Session,
+    options: SessionAuthOptions,
+    csrf_checked: bool = False,
 ) -> None:
     """GET .../login_screen[?from_page=...]: the login form on its own."""
     if req.method not in ("GET", "HEAD"):
@@ -191,11 +203,15 @@ def _login_screen(
             405, f"{req.method} is not allowed here.", headers={"Allow": "GET, HEAD"}
         )
     target = safe_redirect_target(_one(req.query, "from_page"), req)
-    _show_login(req, resp, session, settings, from_page=target or site_root(req))
+    _show_login(req, resp, session, options, from_page=target or site_root(req))
 
 
 def _do_login(
-    req: pegboard.Request, resp: pegboard.Response, session: Session, settings: SessionAuthSettings
+    req: pegboard.Request,
+    resp: pegboard.Response,
+    session: Session,
+    options: SessionAuthOptions,
+    csrf_checked: bool = False,
 ) -> None:
     """POST .../do_login: check the CSRF token and the credentials; redirect back on success."""
     _require_post(req)
@@ -204,10 +220,10 @@ def _do_login(
     from_page = _one(form, "from_page")
     back = safe_redirect_target(from_page, req) or site_root(req)
     if from_page and back != from_page:
-        _debug(settings, "from_page %r is not followed; going back to %r", from_page, back)
-    if not csrf_valid(session, given_token):
+        _debug(options, "from_page %r is not followed; going back to %r", from_page, back)
+    if not csrf_checked and not csrf_valid(session, given_token):
         _log.warning("login refused from %s: missing or wrong CSRF token", req.remote.ip)
-        _show_login(req, resp, session, settings, from_page=back, error=FORM_EXPIRED, status=403)
+        _show_login(req, resp, session, options, from_page=back, error=FORM_EXPIRED, status=403)
         return
     username = _one(form, "username") or ""
     password = _one(form, "password") or ""
@@ -215,10 +231,10 @@ def _do_login(
     if problem is not None:
         shown = username if len(username) <= MAX_USERNAME_LENGTH else ""
         _show_login(
-            req, resp, session, settings, from_page=back, username=shown, error=problem, status=400
+            req, resp, session, options, from_page=back, username=shown, error=problem, status=400
         )
         return
-    result = settings.check_username_and_password(username, password)
+    result = options.check_username_and_password(username, password)
     if result is not True:
         if result is None:
             _log.warning(
@@ -227,13 +243,13 @@ def _do_login(
                 "forgets to refuse)"
             )
         _log.info("failed login for %r from %s", username[:64], req.remote.ip)
-        _debug(settings, "the check refused %r: %r", username[:64], result)
+        _debug(options, "the check refused %r: %r", username[:64], result)
         # The same answer whether the user is unknown or the password wrong.
         _show_login(
             req,
             resp,
             session,
-            settings,
+            options,
             from_page=back,
             username=username,
             error=WRONG_CREDENTIALS,
@@ -241,31 +257,36 @@ def _do_login(
         )
         return
     session.regenerate()  # against session fixation: an id known before login is now worthless
-    session[settings.session_key] = username
+    session[options.session_key] = username
     session[CSRF_SESSION_KEY] = new_csrf_token()
     req.login = username
     _log.info("login of %r from %s", username[:64], req.remote.ip)
-    if settings.on_login is not None:
-        settings.on_login(username)
+    if options.on_login is not None:
+        options.on_login(username)
     raise pegboard.HTTPRedirect(back, 303)
 
 
 def _do_logout(
-    req: pegboard.Request, resp: pegboard.Response, session: Session, settings: SessionAuthSettings
+    req: pegboard.Request,
+    resp: pegboard.Response,
+    session: Session,
+    options: SessionAuthOptions,
+    csrf_checked: bool = False,
 ) -> None:
     """POST .../do_logout: end the session; redirect to ``from_page`` (on this site) or the root."""
     _require_post(req)
     form = req.form
-    if not csrf_valid(session, _one(form, CSRF_FIELD) or req.headers.get(CSRF_HEADER)):
+    given = _one(form, CSRF_FIELD) or req.headers.get(CSRF_HEADER)
+    if not csrf_checked and not csrf_valid(session, given):
         _log.warning("logout refused from %s: missing or wrong CSRF token", req.remote.ip)
         raise pegboard.HTTPError(403, LOGOUT_REFUSED)
     back = safe_redirect_target(_one(form, "from_page"), req) or site_root(req)
-    username = session.get(settings.session_key)
+    username = session.get(options.session_key)
     session.expire()  # the record and the cookie go, with everything the session held
     req.login = None
-    _debug(settings, "logout of %r", username)
-    if isinstance(username, str) and username and settings.on_logout is not None:
-        settings.on_logout(username)
+    _debug(options, "logout of %r", username)
+    if isinstance(username, str) and username and options.on_logout is not None:
+        options.on_logout(username)
     raise pegboard.HTTPRedirect(back, 303)
 
 
@@ -283,7 +304,7 @@ def _show_login(
     req: pegboard.Request,
     resp: pegboard.Response,
     session: Session,
-    settings: SessionAuthSettings,
+    options: SessionAuthOptions,
     *,
     from_page: str,
     username: str = "",
@@ -291,7 +312,8 @@ def _show_login(
     status: int = 200,
 ) -> None:
     """Answer the request with the login screen (a handler tool's answer)."""
-    body = settings.login_screen(
+    custom = options.login_screen
+    body = (custom or default_login_screen)(
         from_page=from_page,
         username=username,
         error_msg=error,
@@ -300,7 +322,7 @@ def _show_login(
     )
     resp.status = status
     headers = resp.headers
-    if settings.custom_screen:
+    if custom is not None:
         headers.setdefault("Content-Type", "text/html; charset=utf-8")
     else:
         headers["Content-Type"] = "text/html; charset=utf-8"
@@ -354,6 +376,6 @@ def _credentials_problem(username: str, password: str) -> str | None:
     return None
 
 
-def _debug(settings: SessionAuthSettings, message: str, *args: Any) -> None:
-    if settings.debug:
+def _debug(options: SessionAuthOptions, message: str, *args: Any) -> None:
+    if options.debug:
         _log.info("session_auth: " + message, *args)

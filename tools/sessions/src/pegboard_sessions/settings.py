@@ -1,4 +1,4 @@
-"""Resolved option sets: what a store needs (StorageConfig) and what a request needs."""
+"""What a store is given (StorageConfig), and what each request needs (SessionSetup)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,23 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .serializers import Serializer, get_serializer
+from .serializers import Serializer
 
-__all__ = ["SessionSettings", "StorageConfig"]
+if TYPE_CHECKING:
+    from .options import SessionsOptions
+    from .stores import StoreHandle
+
+__all__ = ["DEFAULT_MAX_SESSIONS", "SessionSetup", "StorageConfig"]
+
+#: How many sessions the RAM store keeps when ``max_sessions`` is not set.
+DEFAULT_MAX_SESSIONS = 100_000
 
 
 @dataclass(frozen=True)
 class StorageConfig:
-    """The options that pick and configure one store.
+    """The options that pick and configure one store: what a Storage is built with.
 
     Config sections whose storage options are equal share one store (one RAM
     dict, one Redis pool) within an app, whatever their cookie or timeout
@@ -35,6 +42,9 @@ class StorageConfig:
     #: minutes between two runs of the cleanup thread (RAM, file, PostgreSQL)
     clean_freq: float = 5.0
     options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: the most sessions the RAM store keeps (None: DEFAULT_MAX_SESSIONS); other stores
+    #: may read it too
+    max_sessions: int | None = None
 
     def key(self) -> str:
         """A stable text identity, so that equal configurations share one store."""
@@ -46,23 +56,17 @@ class StorageConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class SessionSettings:
-    """Per-request behaviour: the cookie, lifetimes, locking and serialization."""
+class SessionSetup:
+    """The sessions of one compiled plan: its options, its store, and what is derived once.
 
-    name: str = "session_id"
-    path: str | None = "/"
-    domain: str | None = None
-    secure: bool = False
-    httponly: bool = True
-    samesite: str | None = "Lax"
-    persistent: bool = True
-    #: idle lifetime in seconds
-    timeout: float = 3600.0
-    #: absolute lifetime in seconds, or None for no limit
-    max_age: float | None = None
-    locking: str = "implicit"
-    #: seconds to wait for a session's lock before answering 503
-    lock_timeout: float = 10.0
-    #: seconds after which a lock left by a dead process expires (Redis, Memcached)
-    lock_lease: float = 60.0
-    serializer: Serializer = field(default_factory=lambda: get_serializer("json"))
+    Built in ``SessionsTool.attach`` and bound to the plan's hooks, so a
+    request converts no unit and looks up no serializer or store.
+    """
+
+    options: SessionsOptions
+    store: StoreHandle
+    serializer: Serializer
+    #: the idle lifetime in seconds (``options.timeout`` is in minutes)
+    timeout: float
+    #: the absolute lifetime in seconds, or None for no limit
+    max_age: float | None

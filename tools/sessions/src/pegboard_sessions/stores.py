@@ -1,31 +1,131 @@
-"""Open stores of one app: created when its plans compile, opened at start, closed at stop."""
+"""The stores of one app: created when its plans compile, opened at start, closed at stop.
+
+They live in ``app.state.sessions`` (an :class:`AppStores`), so two apps in
+one process never share a store, and the tool object itself holds nothing.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pegboard
 
 from .errors import StorageUnavailable
+from .options import SessionsOptions
+from .registry import BackendRegistry, StorageFactory
 from .settings import StorageConfig
 from .storage.base import Storage
 
-__all__ = ["StoreHandle"]
+__all__ = ["AppStores", "StoreHandle", "app_stores", "storage_config", "stores_of"]
 
 _log = logging.getLogger("pegboard_sessions")
 
-StorageFactory = Callable[[StorageConfig], Storage]
+#: The name of the sessions' entry in ``app.state``.
+STATE_NAME = "sessions"
+
+
+def storage_config(options: SessionsOptions, base_dir: Any = None) -> StorageConfig:
+    """The StorageConfig for a plan's options; a relative ``storage_path`` joins ``base_dir``."""
+    storage_path = options.storage_path
+    if storage_path is not None and base_dir is not None:
+        # A relative storage_path is relative to the config file that names it.
+        storage_path = str(Path(base_dir) / storage_path)
+    extra: dict[str, Any] = dict(options.storage_options or {})
+    return StorageConfig(
+        storage_type=options.storage_type,
+        storage_path=storage_path,
+        url=options.url,
+        servers=options.server_list,
+        dsn=options.dsn,
+        pool_size=options.pool_size,
+        table=options.table,
+        key_prefix=options.key_prefix,
+        backend_timeout=options.backend_timeout,
+        clean_freq=options.clean_freq,
+        options=MappingProxyType(extra),
+        max_sessions=options.max_sessions,
+    )
+
+
+class AppStores:
+    """``app.state.sessions``: the store types an app knows and the stores its plans use.
+
+    Plans whose storage options are equal share one :class:`StoreHandle`.
+    ``SessionsTool.start(app)`` opens them all and ``stop(app)`` closes them.
+    """
+
+    def __init__(self, plugin_manager: Any) -> None:
+        #: the store names this app knows: built-ins and plugins' (through the hookspec)
+        self.registry = BackendRegistry(plugin_manager)
+        self._handles: dict[str, StoreHandle] = {}
+        self._lock = threading.Lock()
+
+    def handle_for(self, config: StorageConfig, section: str = "") -> StoreHandle:
+        """The one store handle for ``config`` (equal configurations share it)."""
+        key = config.key()
+        with self._lock:
+            handle = self._handles.get(key)
+            if handle is None:
+                factory = self.registry.factory(config.storage_type, section)
+                handle = StoreHandle(factory, config)
+                self._handles[key] = handle
+            return handle
+
+    @property
+    def handles(self) -> list[StoreHandle]:
+        """Every store handle of the app, in the order the plans first used them."""
+        with self._lock:
+            return list(self._handles.values())
+
+    def open_all(self) -> None:
+        """Open every store; one that cannot open is logged, not fatal (its requests get 503)."""
+        for handle in self.handles:
+            try:
+                handle.start()
+            except Exception as exc:
+                _log.warning(
+                    "the %s session store did not open: %s", handle.config.storage_type, exc
+                )
+
+    def close_all(self) -> None:
+        """Close every store and stop the cleanup threads."""
+        for handle in self.handles:
+            handle.stop()
+
+
+def app_stores(app: pegboard.App) -> AppStores:
+    """The app's :class:`AppStores`, made on first use with the app's current plugins."""
+    stores = app.state.get(STATE_NAME)
+    if not isinstance(stores, AppStores):
+        stores = app.state.setdefault(STATE_NAME, lambda: AppStores(app.plugin_manager))
+    elif stores.registry.plugin_manager is not app.plugin_manager:
+        # Compiled again with a new set of plugins: ask them for their store types.
+        stores.registry = BackendRegistry(app.plugin_manager)
+    return stores
+
+
+def stores_of(app: pegboard.App) -> list[StoreHandle]:
+    """The session stores of ``app`` (``StoreHandle``: ``.config``, ``.storage``, ``.cleaner``).
+
+    Empty before the app compiled, or where sessions are on nowhere.
+    """
+    stores = app.state.get(STATE_NAME)
+    return stores.handles if isinstance(stores, AppStores) else []
 
 
 class StoreHandle:
     """One storage backend of one app, with its cleanup thread.
 
     Plans hold the handle, not the storage. ``start()`` (from
-    ``pegboard_app_start``) opens it; ``stop()`` (from ``pegboard_app_stop``)
-    closes it, and a restarted app opens it again. A route added after the
-    app started gets a handle that opens on first use; a request that arrives
-    after the app stopped gets a 503 instead of a store reopened behind the
-    app's back.
+    ``SessionsTool.start(app)``) opens it; ``stop()`` (from
+    ``SessionsTool.stop(app)``) closes it, and a restarted app opens it again.
+    A route added after the app started gets a handle that opens on first
+    use; a request that arrives after the app stopped gets a 503 instead of a
+    store reopened behind the app's back.
     """
 
     def __init__(self, factory: StorageFactory, config: StorageConfig) -> None:

@@ -14,10 +14,19 @@ import pegboard
 
 from .compress import add_command
 from .functions import serve_download, serve_file, serve_fileobj
+from .options import StaticDirOptions, StaticFileOptions
 from .staticdir import StaticDir
 from .staticfile import StaticFile
 
-__all__ = ["StaticDir", "StaticFile", "serve_download", "serve_file", "serve_fileobj"]
+__all__ = [
+    "StaticDir",
+    "StaticDirOptions",
+    "StaticFile",
+    "StaticFileOptions",
+    "serve_download",
+    "serve_file",
+    "serve_fileobj",
+]
 
 
 @pegboard.hookimpl

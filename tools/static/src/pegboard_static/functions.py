@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO
 
-from pegboard.context import current
+import pegboard
+from pegboard import Request, Response
 
 from .mediatypes import MediaTypes
 from .responder import ServeSettings, content_disposition, send_file, send_fileobj
@@ -28,16 +29,16 @@ __all__ = ["serve_download", "serve_file", "serve_fileobj"]
 _SETTINGS = ServeSettings(media_types=MediaTypes())
 
 
-def _pair(req: Any, resp: Any) -> tuple[Any, Any]:
+def _pair(req: Request | None, resp: Response | None) -> tuple[Request, Response]:
     if req is not None and resp is not None:
         return req, resp
-    pair = current.get()
+    pair = pegboard.current_exchange()
     if pair is None:
         raise RuntimeError("serve_file() needs req/resp outside of a pegboard request")
     return req or pair[0], resp or pair[1]
 
 
-def _body(resp: Any) -> Iterable[bytes] | bytes:
+def _body(resp: Response) -> Iterable[bytes] | bytes:
     stream: Iterable[bytes] | None = resp.stream
     if stream is not None:
         return stream
@@ -57,8 +58,8 @@ def serve_file(
     disposition: str | None = None,
     name: str | None = None,
     *,
-    req: Any = None,
-    resp: Any = None,
+    req: Request | None = None,
+    resp: Response | None = None,
 ) -> Iterable[bytes] | bytes:
     """Answer with the file at the absolute ``path``: validators, ranges, 304/412/416.
 
@@ -88,8 +89,8 @@ def serve_fileobj(
     disposition: str | None = None,
     name: str | None = None,
     *,
-    req: Any = None,
-    resp: Any = None,
+    req: Request | None = None,
+    resp: Response | None = None,
 ) -> Iterable[bytes] | bytes:
     """Answer with an open binary file object (read from its current position, then closed).
 
@@ -113,8 +114,8 @@ def serve_download(
     path: str | os.PathLike[str],
     name: str | None = None,
     *,
-    req: Any = None,
-    resp: Any = None,
+    req: Request | None = None,
+    resp: Response | None = None,
 ) -> Iterable[bytes] | bytes:
     """Answer with ``path`` as a download: ``attachment``, application/octet-stream."""
     return serve_file(path, "application/octet-stream", "attachment", name, req=req, resp=resp)

@@ -10,7 +10,9 @@ import functools
 import mimetypes
 from collections.abc import Mapping
 
-__all__ = ["DEFAULT_TYPE", "MediaTypes", "normalise_extension"]
+from pegboard.httputil import HeaderError, parse_media_type
+
+__all__ = ["DEFAULT_TYPE", "MediaTypes", "media_types", "normalise_extension"]
 
 DEFAULT_TYPE = "application/octet-stream"
 
@@ -132,10 +134,15 @@ class MediaTypes:
         self._table = {ext: self._with_charset(ctype) for ext, ctype in table.items()}
 
     def _with_charset(self, ctype: str) -> str:
-        if self._charset is None or "charset=" in ctype.lower():
+        if self._charset is None:
             return ctype
-        base = ctype.split(";", 1)[0].strip().lower()
-        if base.startswith("text/") or base in _TEXTUAL:
+        try:
+            media = parse_media_type(ctype)
+        except HeaderError:
+            return ctype  # not ours to fix (the options check refuses such a type)
+        if media.charset is not None:
+            return ctype
+        if media.type == "text" or media.essence in _TEXTUAL:
             return f"{ctype}; charset={self._charset}"
         return ctype
 
@@ -149,3 +156,17 @@ class MediaTypes:
     def with_charset(self, ctype: str) -> str:
         """``ctype`` with this table's charset added if it is a text type without one."""
         return self._with_charset(ctype)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached(extra: tuple[tuple[str, str], ...], charset: str | None) -> MediaTypes:
+    return MediaTypes(dict(extra), charset)
+
+
+def media_types(extra: Mapping[str, str] | None, charset: str | None) -> MediaTypes:
+    """The table for these options, shared by every plan configured the same way.
+
+    PERF: building a table parses a thousand types; routes under one
+    ``staticdir`` section would each build the same one at start-up.
+    """
+    return _cached(tuple(sorted((extra or {}).items())), charset)

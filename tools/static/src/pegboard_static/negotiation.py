@@ -1,16 +1,15 @@
-"""Choosing a precompressed sibling (``.br``, ``.zst``, ``.gz``) from Accept-Encoding."""
+"""Choosing a precompressed sibling (``.br``, ``.zst``, ``.gz``) from Accept-Encoding.
+
+The header is read by :func:`pegboard.httputil.ranked_encodings`; this
+module knows which codings have siblings, their suffixes, and which files are
+not worth looking for siblings of.
+"""
 
 from __future__ import annotations
 
-import functools
+from pegboard.httputil import ranked_encodings
 
-__all__ = [
-    "CODINGS",
-    "NEVER_COMPRESSED",
-    "parse_accept_encoding",
-    "ranked_codings",
-    "worth_compressing",
-]
+__all__ = ["CODINGS", "NEVER_COMPRESSED", "ranked_codings", "worth_compressing"]
 
 #: content-coding -> file suffix, in our order of preference when q-values tie
 #: (smallest output first).
@@ -23,8 +22,7 @@ NEVER_COMPRESSED = frozenset(
     "woff woff2 mp3 m4a ogg oga opus flac aac mp4 m4v webm ogv mov mkv avi".split()
 )
 
-_ALIASES = {"x-gzip": "gzip"}
-_ORDER = {coding: index for index, (coding, _) in enumerate(CODINGS)}
+_OFFERS = tuple(coding for coding, _ in CODINGS)
 
 
 def worth_compressing(name: str) -> bool:
@@ -33,52 +31,29 @@ def worth_compressing(name: str) -> bool:
     return dot < 0 or name[dot + 1 :].lower() not in NEVER_COMPRESSED
 
 
-def parse_accept_encoding(value: str) -> dict[str, float]:
-    """``{"gzip": 1.0, "br": 0.5, "*": 0.0}`` from an Accept-Encoding value.
-
-    Codings are lower-cased; a member with a malformed q-value is skipped
-    (RFC 9110 section 12.4.2 allows 0 to 1).
-    """
-    prefs: dict[str, float] = {}
-    for member in value.split(","):
-        coding, _, params = member.partition(";")
-        coding = coding.strip().lower()
-        if not coding:
-            continue
-        q = 1.0
-        for param in params.split(";"):
-            name, _, raw = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(raw.strip())
-                except ValueError:
-                    q = -1.0
-                break
-        if not 0.0 <= q <= 1.0:
-            continue
-        coding = _ALIASES.get(coding, coding)
-        prefs[coding] = max(q, prefs.get(coding, q))
-    return prefs
-
-
-@functools.lru_cache(maxsize=256)
 def ranked_codings(accept_encoding: str | None) -> tuple[str, ...]:
-    """The codings of ``CODINGS`` this client accepts, best first.
+    """The codings of ``CODINGS`` this client takes over no coding at all, best first.
 
-    No Accept-Encoding means identity (nothing). A coding is acceptable when
-    its q (or ``*``'s, if it is not named) is above 0 and not below an
-    explicit ``identity;q=``; higher q first, ties in ``CODINGS`` order.
+    No Accept-Encoding means identity (nothing). Higher q first, ties in
+    ``CODINGS`` order; a coding with q=0, or below ``identity`` (named, or
+    covered by ``*``), is left out. A malformed member is skipped.
 
-    PERF: browsers send a handful of distinct values, so the parse is cached.
+    PERF: browsers send a handful of distinct values, so answers are kept in
+    a small dict, one lookup per request; it is emptied when it grows past
+    its bound, and values longer than any browser sends are not kept.
     """
     if not accept_encoding:
         return ()
-    prefs = parse_accept_encoding(accept_encoding)
-    star = prefs.get("*", 0.0)
-    identity = prefs.get("identity", 0.0)
-    scored = []
-    for coding, _ in CODINGS:
-        q = prefs.get(coding, star)
-        if q > 0.0 and q >= identity:
-            scored.append((-q, _ORDER[coding], coding))
-    return tuple(coding for _, _, coding in sorted(scored))
+    found = _CACHE.get(accept_encoding)
+    if found is None:
+        found = ranked_encodings(accept_encoding, _OFFERS, strict=False)
+        if len(accept_encoding) <= _CACHED_LENGTH:
+            if len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.clear()
+            _CACHE[accept_encoding] = found
+    return found
+
+
+_CACHE: dict[str, tuple[str, ...]] = {}
+_CACHE_SIZE = 256
+_CACHED_LENGTH = 256

@@ -13,17 +13,24 @@ import stat
 import time
 import unicodedata
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 from urllib.parse import quote
 
-from pegboard import HTTPError, NotFound
+from pegboard import HTTPError, NotFound, Request, Response
+from pegboard.httputil import (
+    NOT_MODIFIED,
+    PRECONDITION_FAILED,
+    format_unsatisfied_range,
+    if_range_matches,
+    parse_range,
+)
 
 from .mediatypes import MediaTypes
 from .negotiation import CODINGS, ranked_codings, worth_compressing
-from .ranges import parse_range, plan_multipart
+from .ranges import plan_multipart
 from .safepath import inside
 from .streams import CHUNK_SIZE, FileChunks, Readable, file_stream, open_regular
-from .validators import evaluate_preconditions, file_etag, http_date, if_range_allows
+from .validators import evaluate, file_etag, http_date
 
 __all__ = ["ServeSettings", "content_disposition", "send_file", "send_fileobj"]
 
@@ -52,10 +59,16 @@ _UNSAFE_FALLBACK = re.compile(r'[^\x20-\x7e]|["\\%]')
 
 @dataclass(frozen=True, slots=True)
 class ServeSettings:
-    """How files are answered; built once per configured tool, shared by its requests."""
+    """How files are answered: derived from a tool's options once, in ``attach``.
+
+    It holds what saves work per request (the extension table with charsets
+    appended, the compiled immutable pattern, the ``max-age`` header value)
+    and is what ``serve_file`` uses too, with the defaults.
+    """
 
     media_types: MediaTypes = field(default_factory=MediaTypes)
-    max_age: int | None = None
+    #: the Cache-Control value for names the immutable pattern does not find
+    max_age_header: str | None = None
     immutable: re.Pattern[str] | None = None
     precompressed: bool = False
     follow_symlinks: bool = False
@@ -65,9 +78,7 @@ class ServeSettings:
     def cache_control(self, name: str) -> str | None:
         if self.immutable is not None and self.immutable.search(name):
             return IMMUTABLE
-        if self.max_age is not None:
-            return f"max-age={self.max_age}"
-        return None
+        return self.max_age_header
 
 
 DEFAULT_SETTINGS = ServeSettings()
@@ -126,7 +137,7 @@ def _sibling(
     return None, path
 
 
-def _not_modified(resp: Any) -> None:
+def _not_modified(resp: Response) -> None:
     resp.status = 304
     headers = resp.headers
     for name in _NOT_ON_304:
@@ -140,8 +151,8 @@ def _close(file: Readable | None) -> None:
 
 
 def send_file(
-    req: Any,
-    resp: Any,
+    req: Request,
+    resp: Response,
     path: str,
     settings: ServeSettings = DEFAULT_SETTINGS,
     *,
@@ -193,9 +204,9 @@ def send_file(
             if "Vary" in headers:
                 headers.add_vary("Accept-Encoding")
             else:  # PERF: the common case needs no parsing
-                headers["Vary"] = "Accept-Encoding"
+                headers.set_trusted("Vary", "Accept-Encoding", "vary")
         if coding is not None:
-            headers["Content-Encoding"] = coding
+            headers.set_trusted("Content-Encoding", coding, "content-encoding")
         ctype = content_type or settings.media_types.for_name(name)
         _respond(
             req,
@@ -214,8 +225,8 @@ def send_file(
 
 
 def send_fileobj(
-    req: Any,
-    resp: Any,
+    req: Request,
+    resp: Response,
     fileobj: IO[bytes],
     *,
     content_type: str,
@@ -286,8 +297,8 @@ def _describe(fileobj: IO[bytes]) -> tuple[int | None, int, str | None, int | No
 
 
 def _respond(
-    req: Any,
-    resp: Any,
+    req: Request,
+    resp: Response,
     file: Readable | None,
     *,
     size: int,
@@ -298,44 +309,52 @@ def _respond(
     disposition: str | None,
     wrap: bool = True,
 ) -> None:
-    """Validators, preconditions, then 200/206/304/412/416 with the right body."""
+    """Validators, preconditions, then 200/206/304/412/416 with the right body.
+
+    PERF: the headers this module builds itself (hex tags, dates, numbers,
+    constants) are trusted writes; what a handler passed in (a Content-Type,
+    a disposition) is checked.
+    """
     env = req.environ
     headers = resp.headers
     if etag is not None:
-        headers["ETag"] = etag
+        headers.set_trusted("ETag", etag, "etag")
     if cache_control is not None:
-        headers["Cache-Control"] = cache_control
-    outcome = evaluate_preconditions(env, req.method, etag, mtime)
-    if outcome == 412:
+        headers.set_trusted("Cache-Control", cache_control, "cache-control")
+    outcome = evaluate(env, req.method, etag, mtime)
+    if outcome == PRECONDITION_FAILED:
         _close(file)
         raise HTTPError(412, "A precondition of the request does not hold.")
-    if outcome == 304:
+    if outcome == NOT_MODIFIED:
         _close(file)
         _not_modified(resp)
         return
     if mtime is not None:
-        headers["Last-Modified"] = http_date(mtime)
+        headers.set_trusted("Last-Modified", http_date(mtime), "last-modified")
     headers["Content-Type"] = content_type
-    headers["Accept-Ranges"] = "bytes"
-    headers["X-Content-Type-Options"] = "nosniff"
+    headers.set_trusted("Accept-Ranges", "bytes", "accept-ranges")
+    headers.set_trusted("X-Content-Type-Options", "nosniff", "x-content-type-options")
     if disposition:
         headers["Content-Disposition"] = disposition
     if file is None:  # HEAD: the length of what GET would send, no file opened
-        headers["Content-Length"] = str(size)
+        headers.set_trusted("Content-Length", str(size), "content-length")
         resp.set_body(None)
         return
     ranges = None
-    if "HTTP_RANGE" in env and if_range_allows(env.get("HTTP_IF_RANGE"), etag, mtime):
-        ranges = parse_range(env["HTTP_RANGE"], size)
+    range_header = env.get("HTTP_RANGE")
+    if range_header is not None:
+        if_range = env.get("HTTP_IF_RANGE")
+        if if_range is None or if_range_matches(if_range, etag, mtime):
+            ranges = parse_range(range_header, size)
     if ranges == []:
         file.close()
         raise HTTPError(
             416,
             f"None of the requested ranges lies within the {size} bytes of this file.",
-            headers={"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes"},
+            headers={"Content-Range": format_unsatisfied_range(size), "Accept-Ranges": "bytes"},
         )
     if ranges is None:
-        headers["Content-Length"] = str(size)
+        headers.set_trusted("Content-Length", str(size), "content-length")
         if size <= CHUNK_SIZE:
             # PERF: a file that fits in one chunk is one read, and the fd is
             # closed before the response goes out (no stream to drive).
@@ -347,13 +366,14 @@ def _respond(
     resp.status = 206
     if len(ranges) == 1:
         first, last = ranges[0]
-        headers["Content-Range"] = f"bytes {first}-{last}/{size}"
-        headers["Content-Length"] = str(last - first + 1)
+        # PERF: parse_range gave positions within the file: the plain form is exact.
+        headers.set_trusted("Content-Range", f"bytes {first}-{last}/{size}", "content-range")
+        headers.set_trusted("Content-Length", str(last - first + 1), "content-length")
         resp.stream = FileChunks(file, ranges)
         return
     layout = plan_multipart(ranges, size, content_type)
     headers["Content-Type"] = layout.content_type
-    headers["Content-Length"] = str(layout.length)
+    headers.set_trusted("Content-Length", str(layout.length), "content-length")
     resp.stream = FileChunks(file, layout.pieces)
 
 

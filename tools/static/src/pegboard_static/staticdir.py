@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
+import re
 import stat
-from typing import Any
 from urllib.parse import quote
 
-from pegboard import ConfigError, HTTPError, HTTPRedirect, PlanBuilder, Tool
+from pegboard import HookDoc, HTTPError, HTTPRedirect, PlanBuilder, Request, Response, Tool
 
-from .common import DEFAULT_IMMUTABLE, BaseDir, check_common, compile_pattern, settings_from
 from .listing import render_listing
+from .options import StaticDirOptions, compiled, resolve_path, serve_settings
 from .responder import ServeSettings, send_file
 from .safepath import request_segments, resolve_inside
 
@@ -22,9 +21,11 @@ __all__ = ["PRIORITY", "StaticDir", "answer_other_method"]
 PRIORITY = 30
 _ALLOW = "GET, HEAD, OPTIONS"
 _DIR_KEY = "tools.staticdir.dir"
+#: What a query keeps as it is in a redirect (RFC 3986 query characters, and '%').
+_QUERY_SAFE = "!$&'()*+,;=:@/?%-._~"
 
 
-def answer_other_method(req: Any, resp: Any) -> None:
+def answer_other_method(req: Request, resp: Response) -> None:
     """A method other than GET/HEAD on a static file.
 
     Where a route exists its handler decides (fall through). Where none
@@ -53,7 +54,6 @@ class _DirServer:
     """One configured staticdir: answers the requests below its section at before_handler."""
 
     __slots__ = (
-        "_base",
         "_follow",
         "_hidden",
         "_index",
@@ -62,41 +62,30 @@ class _DirServer:
         "_root",
         "_section",
         "_settings",
-        "_template",
     )
 
     def __init__(
         self,
-        base: BaseDir,
-        template: ServeSettings,
+        root: str,
+        settings: ServeSettings,
         *,
-        match: Any,
+        match: re.Pattern[str] | None,
         index: str,
         section: str | None,
         listing: bool,
         show_hidden: bool,
         follow_symlinks: bool,
     ) -> None:
-        self._base = base
-        self._template = template
+        self._root = root
+        self._settings = settings
         self._match = match
         self._index = index
         self._section = (section.rstrip("/") or "/") if section is not None else None
         self._listing = listing
         self._hidden = show_hidden
         self._follow = follow_symlinks
-        self._root: str | None = None
-        self._settings = template
 
-    def _prepare(self, app: Any) -> str:
-        # Once per compiled plan, on its first request: the folder is resolved
-        # against the config file's folder, which attach() cannot see.
-        root = self._base.get(app)
-        self._settings = dataclasses.replace(self._template, root=root)
-        self._root = root
-        return root
-
-    def _find_section(self, req: Any) -> str:
+    def _find_section(self, req: Request) -> str:
         """The section whose config set ``tools.staticdir.dir`` (as CherryPy does).
 
         The deepest such section on the request's path, or the route's
@@ -115,7 +104,7 @@ class _DirServer:
         self._section = section
         return section
 
-    def serve(self, req: Any, resp: Any) -> None:
+    def serve(self, req: Request, resp: Response) -> None:
         """Answer with a file, an index file or a listing; otherwise leave the request alone."""
         if req.handler is None:  # an earlier handler tool (a cache hit) answered
             return
@@ -130,7 +119,7 @@ class _DirServer:
         else:
             relative = path
         segments = request_segments(relative)
-        root = self._root or self._prepare(req.app)
+        root = self._root
         found = self._resolve(root, segments)
         if found is None:
             return
@@ -160,7 +149,7 @@ class _DirServer:
         return self._resolve(root, [*segments, name])
 
     def _serve_folder(
-        self, req: Any, resp: Any, folder: str, segments: list[str], root: str
+        self, req: Request, resp: Response, folder: str, segments: list[str], root: str
     ) -> None:
         index = None
         if self._index:
@@ -177,7 +166,8 @@ class _DirServer:
             # Relative links in the page must resolve inside the folder.
             target = quote(path.rsplit("/", 1)[1]) + "/"
             if req.query_string:
-                target += "?" + req.query_string
+                # as sent, but what no Location may hold (controls, spaces) percent-encoded
+                target += "?" + quote(req.query_string, safe=_QUERY_SAFE)
             raise HTTPRedirect(target, 301)
         if index is not None:
             send_file(req, resp, index[0], self._settings, st=index[1])
@@ -195,75 +185,41 @@ class _DirServer:
         req.handler = None
 
     def __repr__(self) -> str:
-        return f"<staticdir {self._root or self._base!r}>"
+        return f"<staticdir {self._root!r}>"
 
 
-class StaticDir(Tool):
+class StaticDir(Tool[StaticDirOptions]):
     """Serve the files of ``dir`` for the path section where the tool is on.
 
     ``/static/css/site.css`` with the tool on in ``["/static"]`` serves
     ``<dir>/css/site.css``. Nothing outside ``dir`` is ever served.
     """
 
-    points = ("before_handler",)
+    hooks = (
+        HookDoc(
+            "before_handler",
+            PRIORITY,
+            does="answers instead of the handler with a file below `dir` (200/206, a "
+            "precompressed sibling when the client accepts it; 304/412/416), an index or a "
+            "listing; 405 for other methods",
+        ),
+    )
 
     def __init__(self) -> None:
         super().__init__("staticdir", point="before_handler", priority=PRIORITY)
 
-    def attach(  # type: ignore[override]  # the options are the schema (tool-authoring.md)
-        self,
-        plan: PlanBuilder,
-        *,
-        dir: str,
-        root: str | None = None,
-        match: str = "",
-        content_types: dict[str, str] | None = None,
-        index: str = "",
-        section: str | None = None,
-        listing: bool = False,
-        show_hidden: bool = False,
-        follow_symlinks: bool = False,
-        precompressed: bool = True,
-        max_age: int | None = None,
-        immutable_pattern: str | None = DEFAULT_IMMUTABLE,
-        charset: str | None = "utf-8",
-    ) -> None:
-        template = settings_from(
-            content_types=content_types,
-            charset=charset,
-            max_age=max_age,
-            immutable_pattern=immutable_pattern,
-            precompressed=precompressed,
-            follow_symlinks=follow_symlinks,
-            root=None,
-        )
+    def attach(self, plan: PlanBuilder, options: StaticDirOptions) -> None:
+        # The folder is resolved now, once: against the config file's folder
+        # (plan.base_dir) or the working directory at start-up.
+        root = resolve_path(options.dir, options.root, plan.base_dir)
         server = _DirServer(
-            BaseDir(dir, root),
-            template,
-            match=compile_pattern(match, "", ""),
-            index=index,
-            section=section,
-            listing=listing,
-            show_hidden=show_hidden,
-            follow_symlinks=follow_symlinks,
+            root,
+            serve_settings(options, follow_symlinks=options.follow_symlinks, root=root),
+            match=compiled(options.match),
+            index=options.index,
+            section=options.section,
+            listing=options.listing,
+            show_hidden=options.show_hidden,
+            follow_symlinks=options.follow_symlinks,
         )
         plan.add("before_handler", server.serve, self.priority)
-
-    def check(self, options: dict[str, Any], section: str) -> None:
-        check_common(self.name, options, section)
-        if not options.get("dir"):
-            raise ConfigError("dir must name a folder", section=section, key="tools.staticdir.dir")
-        index = options.get("index") or ""
-        if index and (index.startswith(".") or any(c in index for c in "/\\\x00")):
-            raise ConfigError(
-                f"index must be a plain file name like 'index.html', not {index!r}",
-                section=section,
-                key="tools.staticdir.index",
-            )
-        given = options.get("section")
-        if given is not None and not given.startswith("/"):
-            raise ConfigError(
-                f"section must be a path like '/static', not {given!r}",
-                section=section,
-                key="tools.staticdir.section",
-            )

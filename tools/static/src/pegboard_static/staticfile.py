@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
-from typing import Any
 
-from pegboard import ConfigError, PlanBuilder, Tool
+from pegboard import HookDoc, PlanBuilder, Request, Response, Tool
 
-from .common import DEFAULT_IMMUTABLE, BaseDir, check_common, compile_pattern, settings_from
+from .options import StaticFileOptions, compiled, resolve_path, serve_settings
 from .responder import ServeSettings, send_file
 from .staticdir import PRIORITY, answer_other_method
 
@@ -18,23 +18,20 @@ __all__ = ["StaticFile"]
 class _FileServer:
     """One configured staticfile: answers at before_handler when the file exists."""
 
-    __slots__ = ("_file", "_match", "_path", "_settings")
+    __slots__ = ("_match", "_path", "_settings")
 
-    def __init__(self, file: BaseDir, settings: ServeSettings, match: Any) -> None:
-        self._file = file
+    def __init__(self, path: str, settings: ServeSettings, match: re.Pattern[str] | None) -> None:
+        self._path = path
         self._settings = settings
         self._match = match
-        self._path: str | None = None
 
-    def serve(self, req: Any, resp: Any) -> None:
+    def serve(self, req: Request, resp: Response) -> None:
         """Answer with the file; if it does not exist, leave the request to its handler."""
         if req.handler is None:  # an earlier handler tool (a cache hit) answered
             return
         if self._match is not None and self._match.search(req.path) is None:
             return
         path = self._path
-        if path is None:
-            path = self._path = self._file.get(req.app)
         try:
             mode = os.stat(path).st_mode
         except OSError:
@@ -48,44 +45,27 @@ class _FileServer:
         req.handler = None
 
     def __repr__(self) -> str:
-        return f"<staticfile {self._path or self._file!r}>"
+        return f"<staticfile {self._path!r}>"
 
 
-class StaticFile(Tool):
+class StaticFile(Tool[StaticFileOptions]):
     """Serve the file ``filename`` for the path where the tool is on (``/favicon.ico``)."""
 
-    points = ("before_handler",)
+    hooks = (
+        HookDoc(
+            "before_handler",
+            PRIORITY,
+            does="answers instead of the handler with the configured file (200/206, "
+            "304/412/416); 405 for other methods; a missing file is left to the handler",
+        ),
+    )
 
     def __init__(self) -> None:
         super().__init__("staticfile", point="before_handler", priority=PRIORITY)
 
-    def attach(  # type: ignore[override]  # the options are the schema (tool-authoring.md)
-        self,
-        plan: PlanBuilder,
-        *,
-        filename: str,
-        root: str | None = None,
-        match: str = "",
-        content_types: dict[str, str] | None = None,
-        precompressed: bool = True,
-        max_age: int | None = None,
-        immutable_pattern: str | None = DEFAULT_IMMUTABLE,
-        charset: str | None = "utf-8",
-    ) -> None:
-        settings = settings_from(
-            content_types=content_types,
-            charset=charset,
-            max_age=max_age,
-            immutable_pattern=immutable_pattern,
-            precompressed=precompressed,
-            follow_symlinks=True,
-            root=None,
-        )
-        server = _FileServer(BaseDir(filename, root), settings, compile_pattern(match, "", ""))
+    def attach(self, plan: PlanBuilder, options: StaticFileOptions) -> None:
+        # Resolved now, once: against the config file's folder or the working directory.
+        path = resolve_path(options.filename, options.root, plan.base_dir)
+        settings = serve_settings(options, follow_symlinks=True, root=None)
+        server = _FileServer(path, settings, compiled(options.match))
         plan.add("before_handler", server.serve, self.priority)
-
-    def check(self, options: dict[str, Any], section: str) -> None:
-        check_common(self.name, options, section)
-        if not options.get("filename"):
-            key = "tools.staticfile.filename"
-            raise ConfigError("filename must name a file", section=section, key=key)

@@ -7,11 +7,13 @@ rewrites no data. Writes go to a temporary file in the same directory that
 either the old record or the new one, never half of one.
 
 The cross-process lock is ``flock`` on ``session-<id>.lock``, a file kept
-while its session lives (creating and unlinking one per request would cost
-more than the rest of the request). The cleanup thread removes it with the
-record, unlinking it while it holds the lock; a waiter that then wins the
-lock checks that the file it locked is still the one at the path, and tries
-again if not.
+while its session has a record (creating and unlinking one per request would
+cost more than the rest of the request). A request that leaves no record
+behind (an id the store does not know, a session it deleted or never wrote)
+unlinks the lock file before it lets the lock go, and the cleanup thread
+removes it with an expired record, in the same way; a waiter that then wins
+the lock checks that the file it locked is still the one at the path, and
+tries again if not.
 """
 
 from __future__ import annotations
@@ -42,6 +44,28 @@ TEMP_PREFIX = ".tmp-"
 STALE_TEMP_AGE = 3600.0
 _POLL_FIRST = 0.0005
 _POLL_MAX = 0.01
+
+
+class _HeldLock:
+    """The token of one session's flock: its descriptor, and whether the session has a record.
+
+    The data methods note what they see through the token they are given, so
+    that releasing the lock of a session known to have a record costs no
+    extra system call.
+    """
+
+    __slots__ = ("fd", "has_record", "session_id")
+
+    def __init__(self, fd: int, session_id: str) -> None:
+        self.fd = fd
+        self.session_id = session_id
+        #: True or False once this request read, wrote or deleted the record; None: unknown
+        self.has_record: bool | None = None
+
+
+def _note(lock: Any, session_id: str, has_record: bool) -> None:
+    if isinstance(lock, _HeldLock) and lock.session_id == session_id:
+        lock.has_record = has_record
 
 
 class FileStorage(Storage):
@@ -76,10 +100,12 @@ class FileStorage(Storage):
         path = self._path(session_id)
         try:
             with open(path, "rb") as handle:
+                _note(lock, session_id, True)
                 if os.fstat(handle.fileno()).st_mtime <= time.time():
-                    return None  # expired; the cleanup thread removes it
+                    return None  # expired; the cleanup thread removes it and its lock file
                 return handle.read()
         except FileNotFoundError:
+            _note(lock, session_id, False)
             return None
         except OSError as exc:
             raise StorageUnavailable(f"cannot read session file: {exc}") from exc
@@ -96,6 +122,7 @@ class FileStorage(Storage):
             now = time.time()
             os.utime(temp, (now, now + ttl))
             os.replace(temp, path)
+            _note(lock, session_id, True)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
@@ -117,6 +144,7 @@ class FileStorage(Storage):
             pass
         except OSError as exc:
             raise StorageUnavailable(f"cannot delete session file: {exc}") from exc
+        _note(lock, session_id, False)
 
     def clean(self) -> None:
         now = time.time()
@@ -186,7 +214,7 @@ class FileStorage(Storage):
                     current = -1
                 if current == os.fstat(fd).st_ino:
                     locked, fd = fd, -1
-                    return locked
+                    return _HeldLock(locked, session_id)
                 os.close(fd)  # the previous holder unlinked it: start over
                 fd = -1
         except OSError as exc:
@@ -196,4 +224,32 @@ class FileStorage(Storage):
                 os.close(fd)
 
     def release_shared_lock(self, session_id: str, token: Any) -> None:
-        os.close(token)  # closing the descriptor releases the flock
+        held: _HeldLock = token
+        try:
+            # PERF: a session known to have a record keeps its lock file, without a stat().
+            if held.has_record is not True:
+                self._unlink_lock_if_unused(session_id, held.fd)
+        finally:
+            os.close(held.fd)  # closing the descriptor releases the flock
+
+    def _unlink_lock_if_unused(self, session_id: str, fd: int) -> None:
+        """Remove the lock file of a session that has no record, while still holding it.
+
+        An id with no record (made up by a client, deleted, never written)
+        must leave nothing behind. Unlinking under the flock is what the
+        cleanup does too: a waiter that then wins the lock sees that its inode
+        is no longer the one at the path and starts over. Only our own inode
+        is unlinked; no one else can remove or replace it while we hold it.
+        """
+        path = self._path(session_id)
+        try:
+            os.stat(path)
+            return  # the session has a record: keep its lock file for the next request
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return
+        lock_path = path + LOCK_SUFFIX
+        with contextlib.suppress(OSError):
+            if os.stat(lock_path).st_ino == os.fstat(fd).st_ino:
+                os.unlink(lock_path)

@@ -1,0 +1,22 @@
+"""The profiler tests build apps with only the profiler package (and, where named, auth_basic)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import pegboard_profiler
+
+
+@pytest.fixture
+def make_app(make_app: Callable[..., Any]) -> Callable[..., Any]:
+    """pegboard's ``make_app`` with the profiler package registered from code."""
+
+    def factory(config: Any = None, **kwargs: Any) -> Any:
+        kwargs.setdefault("plugins", [pegboard_profiler])
+        kwargs.setdefault("discover", False)
+        return make_app(config, **kwargs)
+
+    return factory
