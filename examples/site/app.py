@@ -8,6 +8,7 @@ headers all come from tools that ``site.toml`` turns on per path.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import time
 from collections.abc import Mapping
@@ -56,6 +57,15 @@ def _primes_below(limit: int) -> int:
         if sieve[n]:
             sieve[n * n :: n] = bytes(len(range(n * n, limit, n)))
     return sum(sieve)
+
+
+def _legacy_app(css: str, icon: str) -> Any:
+    """The Flask app of /legacy, or None when Flask is not installed."""
+    if importlib.util.find_spec("flask") is None:
+        return None
+    from example_site import legacy
+
+    return legacy.create(css, icon)
 
 
 def _publish_statistics(notes: NoteStore) -> None:
@@ -146,6 +156,18 @@ def create_app(overlay: Mapping[str, Any] | str | Path | None = None) -> pegboar
     @app.route("/admin/purge-cache", methods=["POST"])
     def purge_cache(req: pegboard.Request, resp: pegboard.Response) -> None:
         raise pegboard.HTTPRedirect(f"/admin?purged={purge_all(app)}", 303)
+
+    # -- /legacy: a Flask app with the tools of its sections around it ---------------------
+
+    legacy = _legacy_app(css, icon)
+    if legacy is not None:
+        app.mount("/legacy", legacy, tools=True)
+    else:
+
+        @app.route("/legacy/", methods=["GET"])
+        def no_flask(req: pegboard.Request, resp: pegboard.Response) -> str:
+            resp.status = 501
+            return page(req, "The old site", pages.no_flask(), "/legacy/")
 
     # -- the JSON API (json_in, json_out, etags) -----------------------------------------
 

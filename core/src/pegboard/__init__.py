@@ -1,8 +1,9 @@
 """pegboard: a WSGI core with hookpoints, and tools switched on per path.
 
-The public surface: :class:`App`; the tool-author API (:class:`Tool`,
-:class:`ToolOptions` and :func:`option`, :class:`Hook`, :class:`HookDoc`, the
-plan builder, :class:`State`); the request and response with their header and
+The public surface: :class:`App` and :func:`wrap` (tools around any WSGI
+app); the tool-author API (:class:`Tool`, :class:`ToolOptions` and
+:func:`option`, :class:`Hook`, :class:`HookDoc`, the plan builder,
+:class:`State`); the request and response with their header and
 cookie types; the HTTP exceptions; the ``request``/``response`` context
 proxies; the ``tools`` decorator namespace; pluggy's ``hookimpl`` marker.
 Tools import only these names (and the public modules ``pegboard.httputil``
@@ -36,6 +37,7 @@ from .request import Remote, Request
 from .response import Response
 from .state import State
 from .tool import HookDoc, Tool, WrapperTool, tools
+from .wrapping import wrap
 
 __all__ = [
     "HOOKPOINTS",
@@ -83,4 +85,5 @@ __all__ = [
     "response",
     "status_line",
     "tools",
+    "wrap",
 ]

@@ -163,27 +163,41 @@ class App:
             route = Route(
                 template, target, list(methods) if methods else None, flat, self.router.converters
             )
-            with self._lock:
-                self.router.add(route)
-                if self._compiler is not None:
-                    try:
-                        self._prepare_route(route)
-                        if self._started:
-                            self._start_new_tools()
-                    except BaseException:
-                        self.router.remove(route)  # a route with bad config is never served
-                        raise
-                    self.router.compile()
+            self._add_route(route)
             return target
 
         if target is None:
             return register
         return register(target)
 
-    def mount(self, prefix: str, app: WSGIApp) -> None:
-        """Serve ``prefix`` and everything below it with another WSGI app (or App)."""
+    def _add_route(self, route: Route) -> None:
+        with self._lock:
+            self.router.add(route)
+            if self._compiler is not None:
+                try:
+                    self._prepare_route(route)
+                    if self._started:
+                        self._start_new_tools()
+                except BaseException:
+                    self.router.remove(route)  # a route with bad config is never served
+                    raise
+                self.router.compile()
+
+    def mount(self, prefix: str, app: WSGIApp, *, tools: bool = False) -> None:
+        """Serve ``prefix`` and everything below it with another WSGI app (or App).
+
+        With ``tools=True`` the tools configured for those paths run around the
+        mounted app as around a handler (see :func:`pegboard.wrap`), and routes
+        of this app under ``prefix`` answer before it. Without, the mounted app
+        gets its requests untouched, before any route.
+        """
         if not prefix.startswith("/") or prefix == "/" or prefix.endswith("/"):
             raise ValueError(f"a mount prefix looks like '/legacy', not {prefix!r}")
+        if tools:
+            from .wsgi_handler import route_to_wsgi_app
+
+            route_to_wsgi_app(self, app, prefix)
+            return
         raw = prefix.encode("utf-8").decode("latin-1")
         self._mounts.append((prefix, raw, app))
         self._mounts.sort(key=lambda m: len(m[0]), reverse=True)

@@ -18,12 +18,19 @@ class RequestBody:
     ``read()`` streams; ``bytes`` reads the whole body once and keeps it, so
     several readers (a form parser, a digest check, the handler) see the same
     bytes. A body larger than ``limit`` raises a 413 ``HTTPError``.
+
+    ``replayable`` bodies are read whole at the first read of any kind, so that
+    the whole body can be handed on afterwards (to a wrapped WSGI app, which
+    reads ``wsgi.input`` itself after tools read the body).
     """
 
-    __slots__ = ("_buffer", "_consumed", "_length", "_limit", "_pos", "_stream")
+    __slots__ = ("_buffer", "_consumed", "_length", "_limit", "_pos", "_replayable", "_stream")
 
-    def __init__(self, stream: IO[bytes], length: int | None, limit: int) -> None:
+    def __init__(
+        self, stream: IO[bytes], length: int | None, limit: int, replayable: bool = False
+    ) -> None:
         self._stream = stream
+        self._replayable = replayable
         # None: length unknown (chunked request, wsgi.input_terminated)
         self._length = length
         self._limit = limit
@@ -56,8 +63,20 @@ class RequestBody:
             raise HTTPError(400, "The request body ended before its Content-Length.")
         return data
 
+    @property
+    def started(self) -> bool:
+        """Whether anything has read the body yet."""
+        return self._consumed > 0 or self._buffer is not None
+
+    def _keep_whole(self) -> None:
+        # A replayable body: read all of it once, so that every later reader starts at 0.
+        self._replayable = False
+        _ = self.bytes
+
     def read(self, size: int = -1) -> bytes:
         """Read up to ``size`` bytes (all that is left when negative)."""
+        if self._replayable:
+            self._keep_whole()
         if self._buffer is not None:
             end = len(self._buffer) if size < 0 else self._pos + size
             out = self._buffer[self._pos : end]
@@ -106,6 +125,8 @@ class RequestBody:
 
     def as_stream(self) -> Any:
         """A file-like object over the body for parsers that read it themselves."""
+        if self._replayable:
+            self._keep_whole()
         if self._buffer is not None:
             import io
 

@@ -29,7 +29,10 @@ def _load_app(target: str, config: str | None) -> App:
     except ConfigError as exc:
         raise _with_folder_hint(exc, target) from None
     if not isinstance(app, App):
-        raise UsageError(f"{target} is a {type(app).__name__}, not a pegboard.App")
+        raise UsageError(
+            f"{target} is a {type(app).__name__}, not a pegboard.App; for any other WSGI app "
+            "(Flask, Django, Falcon), serve pegboard.wrap(app, config=...)"
+        )
     if config:
         app.config.update(load_config(config))
     return app
@@ -199,7 +202,11 @@ def _cmd_routes(args: argparse.Namespace) -> int:
     app.compile()
     for route in app.router.routes():
         methods = "*" if route.any_method else route.allow
-        print(f"{route.template}  [{methods}]  -> {_handler_name(route.target)}")
+        if route.fallback:
+            where = route.static_prefix.rstrip("/")
+            print(f"{where}/*  [*]  -> WSGI app {route.target.name}, tools around it")
+        else:
+            print(f"{route.template}  [{methods}]  -> {_handler_name(route.target)}")
         _print_plan(route.default_plan)
         for method, plan in route.plans.items():
             print(f"  {method} only:")

@@ -195,7 +195,7 @@ class PlanCompiler:
 
     def compile_route(self, route: Route) -> RoutePlans:
         """A route's plans: one per method with config of its own, one default, per section."""
-        label = f"route {route.template}"
+        label = route.label
         code = self.validator.clean_section(route.code_config(), label)
         base = route.static_prefix.rstrip("/") or "/"
         if not route.is_static and "/" in route.static_prefix:

@@ -277,7 +277,13 @@ class Request:
             length = self.content_length
             if length is None and not self.environ.get("wsgi.input_terminated"):
                 length = 0  # PEP 3333: no Content-Length means no body to read
-            self._body = RequestBody(self.environ["wsgi.input"], length, self.plan.max_body_size)
+            # A wrapped WSGI app (a fallback route's) reads wsgi.input itself after the
+            # tools: what they read must be handed on whole.
+            route = self.route
+            replayable = route is not None and route.fallback
+            self._body = RequestBody(
+                self.environ["wsgi.input"], length, self.plan.max_body_size, replayable
+            )
         return self._body
 
     def _has_form(self) -> bool:

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 __all__ = ["METHODS", "Converter", "Route", "Router"]
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+#: The parameters of a fallback route: none (shared; never written to).
+_NO_PARAMS: dict[str, Any] = {}
 _PARAM = re.compile(r"{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_][A-Za-z0-9_]*))?}")
 
 
@@ -56,11 +58,16 @@ class Route:
         methods: list[str] | None,
         config: dict[str, Any],
         converters: dict[str, Converter],
+        *,
+        fallback: bool = False,
     ) -> None:
         if not template.startswith("/"):
             raise ValueError(f"a route must start with '/', not {template!r}")
         self.template = template
         self.target = target
+        #: answers what is below its literal prefix when no template matches, longest
+        #: prefix first (a wrapped WSGI app's route): matched by prefix, not by pattern
+        self.fallback = fallback
         self.config = config
         self.param_names: list[str] = []
         self.converters: list[tuple[str, Callable[[str], Any]]] = []
@@ -117,6 +124,13 @@ class Route:
         self.allow = ", ".join(allowed)
         #: the compiled plans, filled in when the app compiles
         self.compiled: RoutePlans | None = None
+
+    @property
+    def label(self) -> str:
+        """How plans and config errors name this route."""
+        if self.fallback:
+            return f"WSGI app {self.static_prefix.rstrip('/')}/*"
+        return f"route {self.template}"
 
     @property
     def default_plan(self) -> Plan | None:
@@ -178,6 +192,9 @@ class Router:
         self.converters = dict(CONVERTERS)
         self._regex: re.Pattern[str] | None = None
         self._slots: dict[int, tuple[Route, int, int]] = {}
+        # (prefix, route) of the fallbacks, the longest prefix first
+        self._fallbacks: list[tuple[str, Route]] = []
+        self._compiled = False
 
     def add_converter(self, name: str, pattern: str, convert: Callable[[str], Any]) -> None:
         """Register a typed segment ``{name:kind}``; ``pattern`` must not capture."""
@@ -193,24 +210,30 @@ class Router:
             self.static[route.template] = route
         else:
             self.dynamic.append(route)
-            self._regex = None
+            self._compiled = False
 
     def remove(self, route: Route) -> None:
         if self.static.get(route.template) is route:
             del self.static[route.template]
         elif route in self.dynamic:
             self.dynamic.remove(route)
-            self._regex = None
+            self._compiled = False
 
     def routes(self) -> list[Route]:
         return [*self.static.values(), *self.dynamic]
 
     def compile(self) -> None:
-        """Build the combined regex: each template is an alternative ending in a marker group."""
+        """Build the combined regex: each template is an alternative ending in a marker group.
+
+        Fallback routes (a wrapped WSGI app's) are not in it: they answer
+        whatever is below their prefix that no template matched.
+        """
         parts = []
         slots: dict[int, tuple[Route, int, int]] = {}
         group = 0
         for route in self.dynamic:
+            if route.fallback:
+                continue
             first = group + 1
             count = len(route.param_names)
             group += count + 1
@@ -218,6 +241,9 @@ class Router:
             parts.append(f"{route.pattern}()")
         self._regex = re.compile("(?:" + "|".join(parts) + r")\Z") if parts else None
         self._slots = slots
+        fallbacks = [(r.static_prefix.rstrip("/"), r) for r in self.dynamic if r.fallback]
+        self._fallbacks = sorted(fallbacks, key=lambda pair: len(pair[0]), reverse=True)
+        self._compiled = True
 
     def match(self, path: str) -> tuple[Route | None, dict[str, Any]]:
         """The route for ``path`` and its converted parameters, or ``(None, {})``."""
@@ -228,15 +254,19 @@ class Router:
 
     def match_template(self, path: str) -> tuple[Route | None, dict[str, Any]]:
         """Like ``match`` for templated routes only (the caller tried the dict)."""
-        regex = self._regex
-        if regex is None:
+        if not self._compiled:
             if not self.dynamic:
                 return None, {}
             self.compile()
-            regex = self._regex
-            assert regex is not None
-        m = regex.match(path)
+        regex = self._regex
+        m = regex.match(path) if regex is not None else None
         if m is None:
+            # PERF: a fallback is a prefix test, not an alternative of the regex.
+            for prefix, fallback in self._fallbacks:
+                if path.startswith(prefix) and (
+                    len(path) == len(prefix) or path[len(prefix)] == "/"
+                ):
+                    return fallback, _NO_PARAMS  # its handler reads the path itself
             return None, {}
         # The marker group closes last, so lastindex tells which template matched.
         route, first, count = self._slots[m.lastindex or 0]

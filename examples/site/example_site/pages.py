@@ -18,6 +18,7 @@ NAV = (
     ("/report", "Report"),
     ("/api/notes", "Notes API"),
     ("/admin", "Admin"),
+    ("/legacy/", "Old site (Flask)"),
     ("/about/", "About"),
 )
 
@@ -157,6 +158,15 @@ def admin(user: str, notes: int, purged: int | None, csrf_field: str) -> str:
         '<button type="submit">Empty the page cache</button></form>'
         '<p><a href="/admin/stats">Statistics</a> (and <a href="/admin/stats/gc">objects '
         "and gc</a>).</p></section>"
+    )
+
+
+def no_flask() -> str:
+    return (
+        "<h1>The old site</h1>"
+        '<section class="card"><p>This part of the site is a Flask app that pegboard '
+        "mounts with its tools around it; Flask is not installed here "
+        "(<code>pip install flask</code>).</p></section>"
     )
 
 
