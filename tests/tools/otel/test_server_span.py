@@ -246,7 +246,13 @@ def test_the_client_a_proxy_tool_names_replaces_the_peer(make_app, make_client, 
     app = _app(
         make_app,
         recorder,
-        extra={"/users": {"tools.proxy.on": True}},
+        extra={
+            "/users": {
+                "tools.proxy.on": True,
+                "tools.proxy.remote": "X-Forwarded-For",
+                "tools.proxy.scheme": "X-Forwarded-Proto",
+            }
+        },
         plugins=[pegboard_otel, pegboard_http],
     )
     make_client(app).get(
