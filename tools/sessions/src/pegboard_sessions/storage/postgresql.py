@@ -12,6 +12,20 @@ clocks agree. The lock is a session-level advisory lock on a pooled
 connection that the request keeps until it ends; loads and saves of a
 locked session run on that same connection. If the process dies, the
 connection closes and PostgreSQL frees the lock.
+
+A request that locks its session makes two round trips, each one query
+string of several statements (the simple query protocol):
+
+- ``SET LOCAL lock_timeout``, then ``pg_advisory_lock`` only if the row
+  exists (an id without a record needs no lock and leaves none), then the
+  ``SELECT`` of the row, with a snapshot taken after the lock was granted;
+- ``BEGIN``, the ``INSERT ... ON CONFLICT`` (or ``UPDATE``, ``DELETE``),
+  ``COMMIT``, then ``pg_advisory_unlock``: the write is committed before
+  the lock goes, so the next holder reads it.
+
+These statements carry their values as literals, which is safe because
+session ids are 43 base64url characters (checked here again), lock keys
+and lifetimes are numbers, and payloads go in as hex digits.
 """
 
 from __future__ import annotations
@@ -26,6 +40,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import LockTimeout, StorageUnavailable
+from ..ids import is_valid_id
 from ..settings import StorageConfig
 from .base import Storage
 
@@ -38,6 +53,13 @@ _TABLE = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,
 def _fetch(cursor: Any) -> Any:
     """The first row of a statement that returns rows, else None."""
     return cursor.fetchone() if cursor.description is not None else None
+
+
+def _literal_id(session_id: str) -> str:
+    """A session id as an SQL string literal (ids hold only base64url characters)."""
+    if not is_valid_id(session_id):  # defence in depth: the tool checks ids first
+        raise ValueError("invalid session id")
+    return f"'{session_id}'"
 
 
 def _advisory_key(namespace: str, session_id: str) -> int:
@@ -57,6 +79,31 @@ class PostgresqlStorage(Storage):
         self._ready = False
         self._ready_lock = threading.Lock()
         table = sql.Identifier(*config.table.split("."))
+        # PERF: the multi-statement queries of the locked path are plain strings, filled in
+        # with str.format (see the module docstring for why literals are safe here).
+        name = table.as_string(None)
+        live = "WHERE id = {id} AND expires_at > now()"
+        self._text = {
+            "lock_and_load": (
+                "SET LOCAL lock_timeout = {ms}; "
+                f"SELECT pg_advisory_lock({{key}}) FROM {name} {live}; "
+                f"SELECT data FROM {name} {live}"
+            ),
+            "save": (
+                f"BEGIN; INSERT INTO {name} (id, data, expires_at) "
+                "VALUES ({id}, decode('{hex}', 'hex'), now() + make_interval(secs => {ttl!r})) "
+                "ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, "
+                "expires_at = EXCLUDED.expires_at; COMMIT; SELECT pg_advisory_unlock({key})"
+            ),
+            "touch": (
+                f"BEGIN; UPDATE {name} SET expires_at = now() + make_interval(secs => {{ttl!r}}) "
+                "WHERE id = {id}; COMMIT; SELECT pg_advisory_unlock({key})"
+            ),
+            "delete": (
+                f"BEGIN; DELETE FROM {name} WHERE id = {{id}}; COMMIT; "
+                "SELECT pg_advisory_unlock({key})"
+            ),
+        }
         self._sql = {
             "load": sql.SQL("SELECT data FROM {} WHERE id = %s AND expires_at > now()").format(
                 table
@@ -68,6 +115,10 @@ class PostgresqlStorage(Storage):
             ).format(table),
             "touch": sql.SQL(
                 "UPDATE {} SET expires_at = now() + make_interval(secs => %s) WHERE id = %s"
+            ).format(table),
+            "load_and_touch": sql.SQL(
+                "UPDATE {} SET expires_at = now() + make_interval(secs => %s) "
+                "WHERE id = %s AND expires_at > now() RETURNING data"
             ).format(table),
             "delete": sql.SQL("DELETE FROM {} WHERE id = %s").format(table),
             "clean": sql.SQL("DELETE FROM {} WHERE expires_at <= now()").format(table),
@@ -227,10 +278,93 @@ class PostgresqlStorage(Storage):
     def delete(self, session_id: str, lock: Any = None) -> None:
         self._execute(lock, self._sql["delete"], [session_id])
 
+    def load_and_touch(self, session_id: str, ttl: float) -> tuple[bytes | None, bool]:
+        # PERF: one statement reads and renews.
+        row = self._execute(None, self._sql["load_and_touch"], [float(ttl), session_id])
+        return (bytes(row[0]) if row is not None else None), True
+
     def clean(self) -> None:
         self._execute(None, self._sql["clean"], [])
 
     # -- locking -----------------------------------------------------------------------
+
+    def lock_and_load(
+        self, session_id: str, timeout: float, lease: float
+    ) -> tuple[Any, bytes | None]:
+        from psycopg import errors
+
+        deadline = time.monotonic() + timeout
+        if not self.local_locks.acquire(session_id, timeout):
+            raise LockTimeout(session_id, timeout)
+        key = _advisory_key(self.config.table, session_id)
+        text = self._text["lock_and_load"]
+        literal = _literal_id(session_id)
+
+        def lock_and_read(conn: Any) -> tuple[bool, Any]:
+            # PERF: one round trip. The lock is taken only where the row exists, and the
+            # SELECT after it has its own snapshot, taken once the lock was granted.
+            # The server-side wait is bounded by lock_timeout (0 would mean forever).
+            remaining = max(int((deadline - time.monotonic()) * 1000), 1)
+            cursor = conn.execute(text.format(ms=remaining, key=key, id=literal))
+            cursor.nextset()
+            locked = cursor.fetchone() is not None
+            cursor.nextset()
+            return locked, cursor.fetchone()
+
+        try:
+            try:
+                (locked, row), conn = self._on_pooled_connection(
+                    min(timeout, self.config.backend_timeout), lock_and_read
+                )
+            except StorageUnavailable as exc:
+                if isinstance(exc.__cause__, errors.LockNotAvailable):
+                    raise LockTimeout(session_id, timeout) from None
+                raise
+        except BaseException:
+            self.local_locks.release(session_id)
+            raise
+        if locked:
+            return conn, (bytes(row[0]) if row is not None else None)
+        # No row, so no lock: nothing under this id to protect (a row cannot appear under
+        # an id the store does not know: new records get new ids).
+        self._putconn(conn)
+        return Storage.NOT_LOCKED, None
+
+    def save_and_unlock(self, session_id: str, payload: bytes, ttl: float, token: Any) -> None:
+        if token is Storage.NOT_LOCKED:
+            return super().save_and_unlock(session_id, payload, ttl, token)
+        self._write_unlocking(session_id, token, "save", hex=payload.hex(), ttl=float(ttl))
+
+    def touch_and_unlock(self, session_id: str, ttl: float, token: Any) -> None:
+        if token is Storage.NOT_LOCKED:
+            return super().touch_and_unlock(session_id, ttl, token)
+        self._write_unlocking(session_id, token, "touch", ttl=float(ttl))
+
+    def delete_and_unlock(self, session_id: str, token: Any) -> None:
+        if token is Storage.NOT_LOCKED:
+            return super().delete_and_unlock(session_id, token)
+        self._write_unlocking(session_id, token, "delete")
+
+    def _write_unlocking(self, session_id: str, conn: Any, what: str, **values: Any) -> None:
+        """Write, commit and unlock on the connection holding the lock: one round trip."""
+        import psycopg
+
+        key = _advisory_key(self.config.table, session_id)
+        text = self._text[what].format(id=_literal_id(session_id), key=key, **values)
+        try:
+            cursor = conn.execute(text)
+            while cursor.nextset():
+                pass
+            released = cursor.fetchone()
+        except psycopg.Error as exc:
+            # The unlock did not run: closing the connection frees the lock with it.
+            conn.close()
+            raise StorageUnavailable(f"PostgreSQL failed: {exc}") from exc
+        finally:
+            self._putconn(conn)
+            self.local_locks.release(session_id)
+        if not (released and released[0]):
+            _log.warning("a session lock was not held when it was released")
 
     def acquire_shared_lock(self, session_id: str, timeout: float, lease: float) -> Any:
         from psycopg import errors, sql
