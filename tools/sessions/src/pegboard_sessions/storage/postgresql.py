@@ -36,6 +36,7 @@ import math
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +48,8 @@ from .base import Storage
 __all__ = ["PostgresqlStorage"]
 
 _log = logging.getLogger("pegboard_sessions")
+#: The prefix of the statements this store prepares on its connections.
+_P = "pegboard_sessions_"
 _TABLE = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
@@ -79,29 +82,38 @@ class PostgresqlStorage(Storage):
         self._ready = False
         self._ready_lock = threading.Lock()
         table = sql.Identifier(*config.table.split("."))
-        # PERF: the multi-statement queries of the locked path are plain strings, filled in
-        # with str.format (see the module docstring for why literals are safe here).
+        # PERF: the locked path runs statements prepared once per connection (PREPARE),
+        # called by EXECUTE from query strings of several statements, filled in with
+        # str.format (see the module docstring for why literals are safe here).
         name = table.as_string(None)
-        live = "WHERE id = {id} AND expires_at > now()"
+        live = "WHERE id = $1 AND expires_at > now()"
+        self._prepare = (
+            f"PREPARE {_P}lock(text, bigint) AS SELECT pg_advisory_lock($2) FROM {name} {live}; "
+            f"PREPARE {_P}read(text) AS SELECT data FROM {name} {live}; "
+            f"PREPARE {_P}save(text, bytea, float8) AS INSERT INTO {name} (id, data, expires_at) "
+            "VALUES ($1, $2, now() + make_interval(secs => $3)) ON CONFLICT (id) "
+            "DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at; "
+            f"PREPARE {_P}touch(text, float8) AS UPDATE {name} "
+            "SET expires_at = now() + make_interval(secs => $2) WHERE id = $1; "
+            f"PREPARE {_P}delete(text) AS DELETE FROM {name} WHERE id = $1"
+        )
+        #: the pooled connections that have the statements above
+        self._prepared: weakref.WeakSet[Any] = weakref.WeakSet()
         self._text = {
             "lock_and_load": (
-                "SET LOCAL lock_timeout = {ms}; "
-                f"SELECT pg_advisory_lock({{key}}) FROM {name} {live}; "
-                f"SELECT data FROM {name} {live}"
+                f"SET LOCAL lock_timeout = {{ms}}; EXECUTE {_P}lock({{id}}, {{key}}); "
+                f"EXECUTE {_P}read({{id}})"
             ),
             "save": (
-                f"BEGIN; INSERT INTO {name} (id, data, expires_at) "
-                "VALUES ({id}, decode('{hex}', 'hex'), now() + make_interval(secs => {ttl!r})) "
-                "ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, "
-                "expires_at = EXCLUDED.expires_at; COMMIT; SELECT pg_advisory_unlock({key})"
+                f"BEGIN; EXECUTE {_P}save({{id}}, decode('{{hex}}', 'hex'), {{ttl!r}}); COMMIT; "
+                "SELECT pg_advisory_unlock({key})"
             ),
             "touch": (
-                f"BEGIN; UPDATE {name} SET expires_at = now() + make_interval(secs => {{ttl!r}}) "
-                "WHERE id = {id}; COMMIT; SELECT pg_advisory_unlock({key})"
+                f"BEGIN; EXECUTE {_P}touch({{id}}, {{ttl!r}}); COMMIT; "
+                "SELECT pg_advisory_unlock({key})"
             ),
             "delete": (
-                f"BEGIN; DELETE FROM {name} WHERE id = {{id}}; COMMIT; "
-                "SELECT pg_advisory_unlock({key})"
+                f"BEGIN; EXECUTE {_P}delete({{id}}); COMMIT; SELECT pg_advisory_unlock({{key}})"
             ),
         }
         self._sql = {
@@ -304,6 +316,9 @@ class PostgresqlStorage(Storage):
             # PERF: one round trip. The lock is taken only where the row exists, and the
             # SELECT after it has its own snapshot, taken once the lock was granted.
             # The server-side wait is bounded by lock_timeout (0 would mean forever).
+            if conn not in self._prepared:
+                conn.execute(self._prepare)  # once per connection: one more round trip
+                self._prepared.add(conn)
             remaining = max(int((deadline - time.monotonic()) * 1000), 1)
             cursor = conn.execute(text.format(ms=remaining, key=key, id=literal))
             cursor.nextset()
