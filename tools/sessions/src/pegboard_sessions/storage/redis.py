@@ -61,6 +61,14 @@ end
 redis.call('set', KEYS[2], ARGV[1], 'PX', ARGV[2])
 return {1, payload}
 """
+# KEYS: the record; ARGV: the idle lifetime (ms). The record, renewed if there is one.
+_GET_AND_RENEW = """
+local payload = redis.call('get', KEYS[1])
+if payload then
+    redis.call('pexpire', KEYS[1], ARGV[1])
+end
+return payload
+"""
 # KEYS: the record, its lock; ARGV: token, what to do ('set', 'pexpire', 'del'), the
 # idle lifetime (ms), the payload. Returns 1 if the lock was still this token's.
 _WRITE_AND_UNLOCK = """
@@ -161,9 +169,9 @@ class RedisStorage(Storage):
     def __init__(self, config: StorageConfig) -> None:
         super().__init__(config)
         self._client: Any = None
-        self._unlock: Any = None
-        self._lock_and_load: Any = None
-        self._write_and_unlock: Any = None
+        #: the connection pool of a plain or Sentinel client, for the scripts' fast path
+        self._pool: Any = None
+        self._scripts: dict[str, Any] = {}
         self._prefix = config.key_prefix
         self._orphans = OrphanedLocks(self._release_orphan, "Redis")
         #: the longest lease asked for: how long a lock that could not be released may stay
@@ -194,9 +202,14 @@ class RedisStorage(Storage):
         client = client_from_url(
             self.config.url or "", self.config.backend_timeout, self.config.pool_size
         )
-        self._unlock = client.register_script(_UNLOCK)
-        self._lock_and_load = client.register_script(_LOCK_AND_LOAD)
-        self._write_and_unlock = client.register_script(_WRITE_AND_UNLOCK)
+        self._scripts = {
+            source: client.register_script(source)
+            for source in (_UNLOCK, _LOCK_AND_LOAD, _WRITE_AND_UNLOCK, _GET_AND_RENEW)
+        }
+        import redis
+
+        # A Redis Cluster client has no single pool: its scripts go the generic way.
+        self._pool = client.connection_pool if isinstance(client, redis.Redis) else None
         self._client = client
 
     def close(self) -> None:
@@ -210,6 +223,48 @@ class RedisStorage(Storage):
 
     def _lock_key(self, session_id: str) -> str:
         return f"{self._prefix}{{{session_id}}}:lock"
+
+    def _eval(self, source: str, keys: list[str], args: list[Any]) -> Any:
+        """Run a script of this module (EVALSHA; loaded again if the server lost it)."""
+        script = self._scripts.get(source)
+        if script is None:
+            raise StorageUnavailable("the Redis session store is closed")
+        pool = self._pool
+        if pool is None:
+            return self._run("script", lambda c: script(keys=keys, args=args, client=c))
+        # PERF: straight to a pooled connection: redis-py's Script and execute_command
+        # layers cost more CPU than the round trip itself on loopback.
+        import redis
+        from redis.exceptions import NoScriptError
+
+        command = ("EVALSHA", script.sha, len(keys), *keys, *args)
+        retried = loaded = False
+        try:
+            conn = pool.get_connection()
+        except redis.RedisError as exc:
+            raise StorageUnavailable(f"Redis script failed: {exc}") from exc
+        try:
+            while True:
+                try:
+                    conn.send_command(*command)
+                    return conn.read_response()
+                except NoScriptError:
+                    if loaded:
+                        raise
+                    conn.send_command("SCRIPT", "LOAD", source)  # after a restart
+                    conn.read_response()
+                    loaded = True
+                except (redis.ConnectionError, redis.TimeoutError):
+                    # As the client's own retry: once more, on a fresh connection (this
+                    # hides a connection broken by a server restart).
+                    conn.disconnect()
+                    if retried:
+                        raise
+                    retried = True
+        except redis.RedisError as exc:
+            raise StorageUnavailable(f"Redis script failed: {exc}") from exc
+        finally:
+            pool.release(conn)
 
     def _run(self, what: str, call: Callable[[Any], Any]) -> Any:
         """``call(client)``, with redis-py's errors turned into StorageUnavailable."""
@@ -237,17 +292,8 @@ class RedisStorage(Storage):
         self._run("DEL", lambda c: c.delete(self._key(session_id)))
 
     def load_and_touch(self, session_id: str, ttl: float) -> tuple[bytes | None, bool]:
-        key, ms = self._key(session_id), _ms(ttl)
-
-        def get_and_renew(client: Any) -> Any:
-            # PERF: one round trip (GETEX would need Redis 6.2). PEXPIRE on a missing
-            # key creates nothing.
-            pipe = client.pipeline(transaction=False)
-            pipe.get(key)
-            pipe.pexpire(key, ms)
-            return pipe.execute()
-
-        payload, _ = self._run("GET + PEXPIRE", get_and_renew)
+        # PERF: one round trip (GETEX would do it too, from Redis 6.2 on).
+        payload: bytes | None = self._eval(_GET_AND_RENEW, [self._key(session_id)], [_ms(ttl)])
         return payload, True
 
     # -- locking: a lock key with a random token and a lease; only the holder deletes it --
@@ -263,11 +309,10 @@ class RedisStorage(Storage):
         token = secrets.token_hex(16)
         keys = [self._key(session_id), self._lock_key(session_id)]
         args = [token, _ms(lease)]
-        script = self._lock_and_load
         try:
             while True:
                 try:
-                    answer = self._run("lock", lambda c: script(keys=keys, args=args, client=c))
+                    answer = self._eval(_LOCK_AND_LOAD, keys, args)
                 except StorageUnavailable:
                     # The script may have run with its answer lost: the lock would then
                     # stay for a lease unless released once Redis answers again.
@@ -308,9 +353,8 @@ class RedisStorage(Storage):
         """The record written, renewed or deleted and the lock released: one round trip."""
         keys = [self._key(session_id), self._lock_key(session_id)]
         args = [token, what, ms, payload]
-        script = self._write_and_unlock
         try:
-            released = self._run("write", lambda c: script(keys=keys, args=args, client=c))
+            released = self._eval(_WRITE_AND_UNLOCK, keys, args)
         except StorageUnavailable:
             self._orphans.add(session_id, token, self._lease)
             raise
@@ -344,5 +388,4 @@ class RedisStorage(Storage):
 
     def _release_orphan(self, session_id: str, token: Any) -> bool:
         """Delete the lock of ``session_id`` if ``token`` still holds it; True if it did."""
-        key = self._lock_key(session_id)
-        return bool(self._run("unlock", lambda c: self._unlock(keys=[key], args=[token], client=c)))
+        return bool(self._eval(_UNLOCK, [self._lock_key(session_id)], [token]))
