@@ -14,14 +14,17 @@ locked session run on that same connection. If the process dies, the
 connection closes and PostgreSQL frees the lock.
 
 A request that locks its session makes two round trips, each one query
-string of several statements (the simple query protocol):
+string of two statements (the simple query protocol, see
+:mod:`.postgresql_wire`), both prepared once per connection:
 
-- ``SET LOCAL lock_timeout``, then ``pg_advisory_lock`` only if the row
-  exists (an id without a record needs no lock and leaves none), then the
-  ``SELECT`` of the row, with a snapshot taken after the lock was granted;
-- ``BEGIN``, the ``INSERT ... ON CONFLICT`` (or ``UPDATE``, ``DELETE``),
-  ``COMMIT``, then ``pg_advisory_unlock``: the write is committed before
-  the lock goes, so the next holder reads it.
+- ``pg_advisory_lock`` only if the row exists (an id without a record needs
+  no lock and leaves none), then the ``SELECT`` of the row, whose snapshot
+  is taken after the lock was granted;
+- a hand-over of the lock (``pg_advisory_xact_lock`` then
+  ``pg_advisory_unlock``: from now on the lock is the transaction's), then
+  the ``INSERT ... ON CONFLICT`` (or ``UPDATE``, ``DELETE``). The two run in
+  one implicit transaction, whose commit makes the write visible and only
+  then frees the lock: the next holder reads what this request wrote.
 
 These statements carry their values as literals, which is safe because
 session ids are 43 base64url characters (checked here again), lock keys
@@ -44,6 +47,7 @@ from ..errors import LockTimeout, StorageUnavailable
 from ..ids import is_valid_id
 from ..settings import StorageConfig
 from .base import Storage
+from .postgresql_wire import exchange, text_value
 
 __all__ = ["PostgresqlStorage"]
 
@@ -89,7 +93,11 @@ class PostgresqlStorage(Storage):
         live = "WHERE id = $1 AND expires_at > now()"
         self._prepare = (
             f"PREPARE {_P}lock(text, bigint) AS SELECT pg_advisory_lock($2) FROM {name} {live}; "
-            f"PREPARE {_P}read(text) AS SELECT data FROM {name} {live}; "
+            f"PREPARE {_P}read(text) AS SELECT encode(data, 'hex') FROM {name} {live}; "
+            # The inner query takes the transaction-level lock before the outer one lets
+            # the session-level lock go (OFFSET 0 keeps the subquery from being flattened).
+            f"PREPARE {_P}handover(bigint) AS SELECT pg_advisory_unlock($1) "
+            "FROM (SELECT pg_advisory_xact_lock($1) OFFSET 0) AS transaction_lock; "
             f"PREPARE {_P}save(text, bytea, float8) AS INSERT INTO {name} (id, data, expires_at) "
             "VALUES ($1, $2, now() + make_interval(secs => $3)) ON CONFLICT (id) "
             "DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at; "
@@ -99,22 +107,14 @@ class PostgresqlStorage(Storage):
         )
         #: the pooled connections that have the statements above
         self._prepared: weakref.WeakSet[Any] = weakref.WeakSet()
+        #: the lock_timeout (ms) each pooled connection has, where this store set it
+        self._lock_timeouts: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+        handover = f"EXECUTE {_P}handover({{key}}); "
         self._text = {
-            "lock_and_load": (
-                f"SET LOCAL lock_timeout = {{ms}}; EXECUTE {_P}lock({{id}}, {{key}}); "
-                f"EXECUTE {_P}read({{id}})"
-            ),
-            "save": (
-                f"BEGIN; EXECUTE {_P}save({{id}}, decode('{{hex}}', 'hex'), {{ttl!r}}); COMMIT; "
-                "SELECT pg_advisory_unlock({key})"
-            ),
-            "touch": (
-                f"BEGIN; EXECUTE {_P}touch({{id}}, {{ttl!r}}); COMMIT; "
-                "SELECT pg_advisory_unlock({key})"
-            ),
-            "delete": (
-                f"BEGIN; EXECUTE {_P}delete({{id}}); COMMIT; SELECT pg_advisory_unlock({{key}})"
-            ),
+            "lock_and_load": f"EXECUTE {_P}lock({{id}}, {{key}}); EXECUTE {_P}read({{id}})",
+            "save": handover + f"EXECUTE {_P}save({{id}}, decode('{{hex}}', 'hex'), {{ttl!r}})",
+            "touch": handover + f"EXECUTE {_P}touch({{id}}, {{ttl!r}})",
+            "delete": handover + f"EXECUTE {_P}delete({{id}})",
         }
         self._sql = {
             "load": sql.SQL("SELECT data FROM {} WHERE id = %s AND expires_at > now()").format(
@@ -315,16 +315,26 @@ class PostgresqlStorage(Storage):
         def lock_and_read(conn: Any) -> tuple[bool, Any]:
             # PERF: one round trip. The lock is taken only where the row exists, and the
             # SELECT after it has its own snapshot, taken once the lock was granted.
-            # The server-side wait is bounded by lock_timeout (0 would mean forever).
             if conn not in self._prepared:
                 conn.execute(self._prepare)  # once per connection: one more round trip
                 self._prepared.add(conn)
-            remaining = max(int((deadline - time.monotonic()) * 1000), 1)
-            cursor = conn.execute(text.format(ms=remaining, key=key, id=literal))
-            cursor.nextset()
-            locked = cursor.fetchone() is not None
-            cursor.nextset()
-            return locked, cursor.fetchone()
+            query = text.format(key=key, id=literal)
+            # The server-side wait is bounded by lock_timeout (0 would mean forever). It is
+            # a setting of the connection, sent only when it changes: the full timeout,
+            # unless this thread already waited here for an in-process lock.
+            left = deadline - time.monotonic()
+            ms = max(int((timeout if left > timeout * 0.99 else left) * 1000), 1)
+            if self._lock_timeouts.get(conn) != ms:
+                query = f"SET lock_timeout = {ms}; {query}"
+                self._lock_timeouts[conn] = ms
+            try:
+                *_, locked, row = exchange(
+                    conn, query.encode("ascii"), ms / 1000 + self.config.backend_timeout
+                )
+            except BaseException:
+                self._lock_timeouts.pop(conn, None)  # a failed statement undoes the SET
+                raise
+            return locked.ntuples > 0, text_value(row)
 
         try:
             try:
@@ -339,7 +349,7 @@ class PostgresqlStorage(Storage):
             self.local_locks.release(session_id)
             raise
         if locked:
-            return conn, (bytes(row[0]) if row is not None else None)
+            return conn, (bytes.fromhex(row.decode("ascii")) if row is not None else None)
         # No row, so no lock: nothing under this id to protect (a row cannot appear under
         # an id the store does not know: new records get new ids).
         self._putconn(conn)
@@ -361,24 +371,21 @@ class PostgresqlStorage(Storage):
         self._write_unlocking(session_id, token, "delete")
 
     def _write_unlocking(self, session_id: str, conn: Any, what: str, **values: Any) -> None:
-        """Write, commit and unlock on the connection holding the lock: one round trip."""
+        """Hand the lock over to the write's transaction, write, commit: one round trip."""
         import psycopg
 
         key = _advisory_key(self.config.table, session_id)
         text = self._text[what].format(id=_literal_id(session_id), key=key, **values)
         try:
-            cursor = conn.execute(text)
-            while cursor.nextset():
-                pass
-            released = cursor.fetchone()
+            handed_over, _ = exchange(conn, text.encode("ascii"), self.config.backend_timeout)
         except psycopg.Error as exc:
-            # The unlock did not run: closing the connection frees the lock with it.
+            # Whatever of the lock is left goes with the connection.
             conn.close()
             raise StorageUnavailable(f"PostgreSQL failed: {exc}") from exc
         finally:
             self._putconn(conn)
             self.local_locks.release(session_id)
-        if not (released and released[0]):
+        if text_value(handed_over) != b"t":
             _log.warning("a session lock was not held when it was released")
 
     def acquire_shared_lock(self, session_id: str, timeout: float, lease: float) -> Any:
@@ -389,6 +396,7 @@ class PostgresqlStorage(Storage):
 
         def lock(conn: Any) -> None:
             # One round trip; the server-side wait is bounded by lock_timeout (0 means forever).
+            self._lock_timeouts.pop(conn, None)
             remaining = max(int((deadline - time.monotonic()) * 1000), 1)
             conn.execute(
                 sql.SQL("SET lock_timeout = {}; SELECT pg_advisory_lock({})").format(
