@@ -32,6 +32,8 @@ EXPECTED: dict[tuple[str, str], int] = {
     ("explicit", "write"): 2,
     ("explicit", "locked read"): 2,
     ("explicit", "locked write"): 2,
+    # acquire_lock() after reading: the read, the lock, the write (and unlock)
+    ("explicit", "read, then locked write"): 3,
     ("implicit", "new session write"): 1,
     ("explicit", "new session locked write"): 1,
     ("implicit", "unknown id read"): 1,
@@ -51,6 +53,7 @@ REQUESTS: dict[str, tuple[str, str]] = {
     "write": ("/incr", "session"),
     "locked read": ("/locked-read", "session"),
     "locked write": ("/locked-incr", "session"),
+    "read, then locked write": ("/read-then-lock", "session"),
     "new session write": ("/incr", "none"),
     "new session locked write": ("/locked-incr", "none"),
     "unknown id read": ("/read", "unknown"),
@@ -93,6 +96,13 @@ def _app(counter_app: Any, store: str, proxy: Any, locking: str) -> pegboard.App
     def locked_read(req: Any, resp: Any) -> str:
         req.session.acquire_lock()
         return str(req.session.get("n"))
+
+    @app.route("/read-then-lock")
+    def read_then_lock(req: Any, resp: Any) -> str:
+        seen = req.session.get("n", 0)
+        req.session.acquire_lock()
+        req.session["n"] = req.session.get("n", 0) + 1
+        return f"{seen} {req.session['n']}"
 
     @app.route("/locked-incr")
     def locked_incr(req: Any, resp: Any) -> str:

@@ -315,9 +315,7 @@ class PostgresqlStorage(Storage):
         def lock_and_read(conn: Any) -> tuple[bool, Any]:
             # PERF: one round trip. The lock is taken only where the row exists, and the
             # SELECT after it has its own snapshot, taken once the lock was granted.
-            if conn not in self._prepared:
-                conn.execute(self._prepare)  # once per connection: one more round trip
-                self._prepared.add(conn)
+            self._prepare_on(conn)
             query = text.format(key=key, id=literal)
             # The server-side wait is bounded by lock_timeout (0 would mean forever). It is
             # a setting of the connection, sent only when it changes: the full timeout,
@@ -370,6 +368,12 @@ class PostgresqlStorage(Storage):
             return super().delete_and_unlock(session_id, token)
         self._write_unlocking(session_id, token, "delete")
 
+    def _prepare_on(self, conn: Any) -> None:
+        """Prepare the locked path's statements on ``conn``, once per connection."""
+        if conn not in self._prepared:
+            conn.execute(self._prepare)  # one more round trip, the first time only
+            self._prepared.add(conn)
+
     def _write_unlocking(self, session_id: str, conn: Any, what: str, **values: Any) -> None:
         """Hand the lock over to the write's transaction, write, commit: one round trip."""
         import psycopg
@@ -396,6 +400,7 @@ class PostgresqlStorage(Storage):
 
         def lock(conn: Any) -> None:
             # One round trip; the server-side wait is bounded by lock_timeout (0 means forever).
+            self._prepare_on(conn)  # for the write that releases this lock
             self._lock_timeouts.pop(conn, None)
             remaining = max(int((deadline - time.monotonic()) * 1000), 1)
             conn.execute(
