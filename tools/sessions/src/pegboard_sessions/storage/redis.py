@@ -18,6 +18,8 @@ supports through other classes:
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import secrets
 import time
@@ -171,6 +173,7 @@ class RedisStorage(Storage):
         self._client: Any = None
         #: the connection pool of a plain or Sentinel client, for the scripts' fast path
         self._pool: Any = None
+        self._get_connection: Any = None
         self._scripts: dict[str, Any] = {}
         self._prefix = config.key_prefix
         self._orphans = OrphanedLocks(self._release_orphan, "Redis")
@@ -210,6 +213,13 @@ class RedisStorage(Storage):
 
         # A Redis Cluster client has no single pool: its scripts go the generic way.
         self._pool = client.connection_pool if isinstance(client, redis.Redis) else None
+        self._get_connection = None
+        if self._pool is not None:
+            get = self._pool.get_connection
+            # redis-py before 5.3 wants a command name, later ones deprecate it.
+            wanted = inspect.signature(get).parameters.get("command_name")
+            needs_name = wanted is not None and wanted.default is inspect.Parameter.empty
+            self._get_connection = functools.partial(get, "EVALSHA") if needs_name else get
         self._client = client
 
     def close(self) -> None:
@@ -240,7 +250,7 @@ class RedisStorage(Storage):
         command = ("EVALSHA", script.sha, len(keys), *keys, *args)
         retried = loaded = False
         try:
-            conn = pool.get_connection()
+            conn = self._get_connection()
         except redis.RedisError as exc:
             raise StorageUnavailable(f"Redis script failed: {exc}") from exc
         try:
