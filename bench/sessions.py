@@ -233,7 +233,7 @@ def _count_round_trips(make: Callable[[str, int], WSGIApp], server: Any) -> floa
         proxy.reset()
         for _ in range(20):
             _call(app, cookie)
-        count = proxy.round_trips / 20
+        count = float(proxy.round_trips) / 20
         stop = getattr(app, "stop", None)
         if stop is not None:
             stop()
