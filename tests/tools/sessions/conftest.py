@@ -111,3 +111,17 @@ def _set_cookie_value(result: Any, name: str = "session_id") -> str | None:
 def set_cookie() -> Callable[..., str | None]:
     """``set_cookie(result, name="session_id")``: the value a response sets, or None."""
     return _set_cookie_value
+
+
+@pytest.fixture(scope="session")
+def counting_proxy() -> type:
+    """The ``CountingProxy`` class (``roundtrip_proxy.py`` beside this file, loaded by path)."""
+    import importlib.util
+
+    path = Path(__file__).with_name("roundtrip_proxy.py")
+    spec = importlib.util.spec_from_file_location("sessions_roundtrip_proxy", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    proxy: type = module.CountingProxy
+    return proxy

@@ -196,3 +196,72 @@ def test_postgresql_connections_cut_by_the_server_are_replaced_without_errors(
     results = [client.get("/incr") for _ in range(3)]
     assert [r.status for r in results] == [200, 200, 200]
     assert [r.text for r in results] == ["4", "5", "6"]
+
+
+def test_a_lock_that_redis_kept_across_a_crash_is_released_by_its_holder(
+    tmp_path, make_app, make_client
+):
+    """Redis with persistence is killed while a request holds a session's lock: the lock
+    key survives the restart. The process that took it releases it as soon as Redis
+    answers again, so the session's next request does not wait ``lock_timeout`` (nor the
+    lease) for a lock nobody holds."""
+    import threading
+
+    import redis
+
+    server = start_redis(tmp_path / "redis", persistent=True)
+    try:
+        prefix = f"t{uuid.uuid4().hex[:8]}:"
+        app = make_app(
+            {
+                "/": {
+                    "tools.sessions.on": True,
+                    "tools.sessions.storage_type": "redis",
+                    "tools.sessions.url": server.url,
+                    "tools.sessions.key_prefix": prefix,
+                    "tools.sessions.backend_timeout": TIMEOUT,
+                    "tools.sessions.lock_timeout": 5.0,
+                    "tools.sessions.lock_lease": 60.0,
+                }
+            }
+        )
+        entered, leave = threading.Event(), threading.Event()
+
+        @app.route("/incr")
+        def incr(req: Any, resp: Any) -> str:
+            req.session["n"] = req.session.get("n", 0) + 1
+            return str(req.session["n"])
+
+        @app.route("/hold")
+        def hold(req: Any, resp: Any) -> str:
+            req.session["n"] = req.session.get("n", 0) + 100  # locked from here on
+            entered.set()
+            leave.wait(10)
+            return "held"
+
+        client = make_client(app)
+        assert client.get("/incr").text == "1"
+        cookie = client.cookie("session_id")
+        held: list[Any] = []
+        holder = threading.Thread(
+            target=lambda: held.append(
+                make_client(app).get("/hold", headers={"Cookie": f"session_id={cookie}"})
+            )
+        )
+        holder.start()
+        assert entered.wait(10)
+        lock_key = f"{prefix}{{{cookie}}}:lock"
+        assert redis.Redis.from_url(server.url).exists(lock_key)
+        server.kill()  # the lock key was written to the append-only file first
+        leave.set()
+        holder.join(10)
+        assert held[0].status == 503  # its write and its unlock could not reach Redis
+        server.restart()
+        began = time.monotonic()
+        result = client.get("/incr")
+        waited = time.monotonic() - began
+        assert result.status == 200 and result.text == "2"  # the held request saved nothing
+        assert waited < 2.0, f"waited {waited:.1f} s for a lock nobody held"
+        assert not redis.Redis.from_url(server.url).exists(lock_key)
+    finally:
+        server.stop()

@@ -246,3 +246,21 @@ def test_a_lock_taken_while_the_body_streams_goes_when_it_closes(backend, counte
     assert client.get("/incr").status == 503  # held by the streaming request...
     body.close()  # ...until the server closes the body (the client went away)
     assert client.get("/incr").status == 200
+
+
+def test_acquire_lock_after_reading_locks_and_saves(backend, counter_app, make_client):
+    """``acquire_lock()`` once the data was read: the lock is taken then, and the write kept."""
+    app = counter_app(backend, locking="explicit", lock_timeout=0.3)
+
+    @app.route("/read-then-lock")
+    def read_then_lock(req: Any, resp: Any) -> str:
+        seen = req.session.get("n", 0)
+        req.session.acquire_lock()
+        assert req.session.locked
+        req.session["n"] = seen + 1
+        return str(seen + 1)
+
+    client = make_client(app)
+    started_session(client)
+    assert [client.get("/read-then-lock").text for _ in range(3)] == ["1", "2", "3"]
+    assert client.get("/incr").text == "4"  # no lock left behind

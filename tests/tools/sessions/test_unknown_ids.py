@@ -27,6 +27,7 @@ CASES = {
     "read": ("implicit", "/read"),
     "write": ("implicit", "/incr"),
     "locked": ("explicit", "/locked-read"),
+    "unlocked read": ("explicit", "/read"),
     "early": ("early", "/noop"),
 }
 

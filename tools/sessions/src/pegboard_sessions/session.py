@@ -24,6 +24,16 @@ _valid_id = ID_PATTERN.fullmatch
 _UNAVAILABLE = "The session store is unavailable; please try again shortly."
 
 
+class _Unshared:
+    """The lock token of an id this request made: no other request can know it yet."""
+
+    __slots__ = ()
+
+
+#: ``acquire_lock()`` on a new id locks nothing in the store (it cannot be contended).
+_UNSHARED: Any = _Unshared()
+
+
 def _unavailable(exc: StorageUnavailable) -> pegboard.HTTPError:
     _log.warning("session store unavailable: %s", exc)
     return pegboard.HTTPError(503, _UNAVAILABLE, headers={"Retry-After": "1"})
@@ -48,6 +58,7 @@ class Session(MutableMapping[str, Any]):
         "_lock_id",
         "_lock_token",
         "_release_attached",
+        "_renewed",
         "_req",
         "_resource_ended",
         "_setup",
@@ -72,6 +83,8 @@ class Session(MutableMapping[str, Any]):
         self._lock_token: Any = None
         self._want_lock = False
         self._release_attached = False
+        #: the record's idle lifetime was renewed when it was read (load_and_touch)
+        self._renewed = False
         #: the request's on_end_resource hooks ran (a streamed body may still read the session)
         self._resource_ended = False
 
@@ -164,7 +177,7 @@ class Session(MutableMapping[str, Any]):
         if self._data is None:
             self._load()
         if self._stored is not None:
-            self._call(self._storage().delete, self._id, self._lock_token)
+            self._call(self._storage().delete, self._id, self._store_lock())
         self._id = new_id()
         self._stored = None
         self._created = time.time()
@@ -174,7 +187,7 @@ class Session(MutableMapping[str, Any]):
         if self._data is None:
             self._load()
         if self._stored is not None:
-            self._call(self._storage().delete, self._id, self._lock_token)
+            self._call(self._storage().delete, self._id, self._store_lock())
         self._id = new_id()
         self._data = {}
         self._stored = None
@@ -191,6 +204,8 @@ class Session(MutableMapping[str, Any]):
         self._want_lock = True
         if self._data is None:
             self._load()
+        elif not self._adopted_id():
+            self._hold_unshared()
         else:
             assert self._id is not None
             self._lock(self._storage(), self._id)
@@ -202,6 +217,8 @@ class Session(MutableMapping[str, Any]):
             return
         self._lock_id = self._lock_token = None
         self._want_lock = False
+        if token is _UNSHARED:
+            return
         # The storage that granted the lock releases it (a lock implies _store is set).
         storage = self._store
         assert storage is not None
@@ -218,6 +235,19 @@ class Session(MutableMapping[str, Any]):
             except StorageUnavailable as exc:
                 raise _unavailable(exc) from None
         return storage
+
+    def _store_lock(self) -> Any:
+        """The lock token to hand to the store's data methods (None: no lock in the store)."""
+        token = self._lock_token
+        return None if token is _UNSHARED else token
+
+    def _adopted_id(self) -> bool:
+        """Whether the session's id came from the client (others may know it)."""
+        return self._adopted and self._id == self._req.cookies.get(self._setup.options.name)
+
+    def _hold_unshared(self) -> None:
+        """Lock an id this request made: nothing to take in the store, nobody else knows it."""
+        self._lock_id, self._lock_token = self._id, _UNSHARED
 
     def _call(self, method: Any, *args: Any) -> Any:
         try:
@@ -263,13 +293,17 @@ class Session(MutableMapping[str, Any]):
         if raw is not None and _valid_id(raw):
             if setup.options.locking != "explicit" or self._want_lock:
                 payload = self._lock(storage, raw, load=True)
+            elif setup.max_age is None:
+                # PERF: read and renew in one round trip; an unchanged session is then not
+                # touched again at the end (with max_age the end may need a shorter expiry).
+                payload, self._renewed = self._call(storage.load_and_touch, raw, setup.timeout)
             else:
                 payload = self._call(storage.load, raw, None)
             record = self._decode(payload) if payload is not None else None
             if record is not None:
                 created, data = record
                 if setup.max_age is not None and created + setup.max_age <= time.time():
-                    self._call(storage.delete, raw, self._lock_token)
+                    self._call(storage.delete, raw, self._store_lock())
                     data = None
                 else:
                     self._id, self._created, self._stored = raw, created, payload
@@ -283,7 +317,7 @@ class Session(MutableMapping[str, Any]):
             self._id = new_id()
             self._created = time.time()
             if self._want_lock:
-                self._lock(storage, self._id)
+                self._hold_unshared()
         self._data = data
         return data
 
@@ -325,23 +359,45 @@ class Session(MutableMapping[str, Any]):
         ttl = setup.timeout
         if setup.max_age is not None:
             ttl = min(ttl, self._created + setup.max_age - time.time())
-        try:
-            if not data or ttl <= 0:
-                if self._stored is not None:
-                    storage.delete(session_id, self._lock_token)
-                    self._stored = None
+        stored = self._stored
+        if not data or ttl <= 0:
+            payload = None
+            if stored is None:
                 if self._adopted:
                     resp.delete_cookie(options.name, path=options.path, domain=options.domain)
-                return
+                return  # nothing in the store; save() releases a lock still held
+        else:
             # PERF: serializing and comparing bytes finds nested changes without deep copies.
             payload = setup.serializer.dumps({"c": self._created, "d": data})
-            if payload != self._stored:
-                storage.save(session_id, payload, ttl, self._lock_token)
-                self._stored = payload
+        token = self._lock_token
+        try:
+            if self._lock_id == session_id and token is not _UNSHARED:
+                # PERF: the write and the unlock in one call: one round trip on every
+                # networked store. The store releases the lock whether or not it fails.
+                self._lock_id = self._lock_token = None
+                self._want_lock = False
+                if payload is None:
+                    storage.delete_and_unlock(session_id, token)
+                elif payload != stored:
+                    storage.save_and_unlock(session_id, payload, ttl, token)
+                else:
+                    storage.touch_and_unlock(session_id, ttl, token)
             else:
-                storage.touch(session_id, ttl, self._lock_token)
+                lock = None if token is _UNSHARED else token
+                if payload is None:
+                    storage.delete(session_id, lock)
+                elif payload != stored:
+                    storage.save(session_id, payload, ttl, lock)
+                elif not self._renewed:
+                    storage.touch(session_id, ttl, lock)
         except StorageUnavailable as exc:
             raise _unavailable(exc) from None
+        if payload is None:
+            self._stored = None
+            if self._adopted:
+                resp.delete_cookie(options.name, path=options.path, domain=options.domain)
+            return
+        self._stored = payload
         if options.persistent:
             max_age = math.ceil(ttl)  # whole seconds, rounded up, in both attributes
             resp.set_cookie(
@@ -373,6 +429,8 @@ class Session(MutableMapping[str, Any]):
             return
         self._lock_id = self._lock_token = None
         self._want_lock = False
+        if token is _UNSHARED:
+            return
         try:
             storage = self._store
             assert storage is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -11,6 +12,17 @@ from ..errors import LockTimeout
 from ..settings import StorageConfig
 
 __all__ = ["LocalLocks", "Storage"]
+
+_log = logging.getLogger("pegboard_sessions")
+
+
+class _NotLocked:
+    """The type of :attr:`Storage.NOT_LOCKED`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Storage.NOT_LOCKED"
 
 
 class LocalLocks:
@@ -79,10 +91,21 @@ class Storage(ABC):
     overrides that pair to lock across processes. The token it returns is
     passed back to :meth:`release_shared_lock` and to the data methods as
     ``lock`` (PostgreSQL runs them on the connection that holds the lock).
+
+    Round trips: a request that locks its session calls :meth:`lock_and_load`
+    once, and at its end one of :meth:`save_and_unlock`,
+    :meth:`touch_and_unlock`, :meth:`delete_and_unlock`, or
+    :meth:`release_lock`; a request that reads without the lock calls
+    :meth:`load_and_touch`. Their defaults call the methods above one after
+    the other; a networked backend overrides them to do each in one round trip.
     """
 
     #: True when records expire inside the store (Redis, Memcached TTLs): no cleanup thread.
     expires_itself: ClassVar[bool] = False
+    #: The token :meth:`lock_and_load` returns when it found no record and so took no
+    #: shared lock (nothing can be protected under an id without a record): releasing it
+    #: frees the in-process lock only, without a round trip.
+    NOT_LOCKED: ClassVar[Any] = _NotLocked()
 
     def __init__(self, config: StorageConfig) -> None:
         self.config = config
@@ -142,7 +165,12 @@ class Storage(ABC):
     def lock_and_load(
         self, session_id: str, timeout: float, lease: float
     ) -> tuple[Any, bytes | None]:
-        """:meth:`acquire_lock` then :meth:`load`; a backend may do both in one round trip."""
+        """:meth:`acquire_lock` then :meth:`load`; a backend may do both in one round trip.
+
+        Returns ``(token, payload)``, the in-process lock held either way. A
+        backend that can tell in the same step that there is no record may
+        skip the shared lock and return ``(Storage.NOT_LOCKED, None)``.
+        """
         token = self.acquire_lock(session_id, timeout, lease)
         try:
             return token, self.load(session_id, token)
@@ -150,10 +178,52 @@ class Storage(ABC):
             self.release_lock(session_id, token)
             raise
 
-    def release_lock(self, session_id: str, token: Any) -> None:
-        """Release what :meth:`acquire_lock` took."""
+    def save_and_unlock(self, session_id: str, payload: bytes, ttl: float, token: Any) -> None:
+        """:meth:`save`, then :meth:`release_lock`; a backend may do both in one round trip.
+
+        Called at the end of a request that holds the lock of ``session_id``.
+        The lock must be released even when the write fails (which raises
+        StorageUnavailable); a failure to release is logged, not raised.
+        """
         try:
-            self.release_shared_lock(session_id, token)
+            self.save(session_id, payload, ttl, token)
+        finally:
+            self._release_logged(session_id, token)
+
+    def touch_and_unlock(self, session_id: str, ttl: float, token: Any) -> None:
+        """:meth:`touch`, then :meth:`release_lock`, as :meth:`save_and_unlock` does."""
+        try:
+            self.touch(session_id, ttl, token)
+        finally:
+            self._release_logged(session_id, token)
+
+    def delete_and_unlock(self, session_id: str, token: Any) -> None:
+        """:meth:`delete`, then :meth:`release_lock`, as :meth:`save_and_unlock` does."""
+        try:
+            self.delete(session_id, token)
+        finally:
+            self._release_logged(session_id, token)
+
+    def load_and_touch(self, session_id: str, ttl: float) -> tuple[bytes | None, bool]:
+        """The record of ``session_id`` read without the lock, and whether it was renewed too.
+
+        A backend that can renew the idle lifetime (``ttl`` seconds) in the
+        read's round trip returns ``(payload, True)``; then a request that
+        only reads makes no second round trip. Default: :meth:`load` alone.
+        """
+        return self.load(session_id), False
+
+    def _release_logged(self, session_id: str, token: Any) -> None:
+        try:
+            self.release_lock(session_id, token)
+        except Exception:
+            _log.exception("releasing a session lock failed")
+
+    def release_lock(self, session_id: str, token: Any) -> None:
+        """Release what :meth:`acquire_lock` (or :meth:`lock_and_load`) took."""
+        try:
+            if token is not Storage.NOT_LOCKED:
+                self.release_shared_lock(session_id, token)
         finally:
             self.local_locks.release(session_id)
 

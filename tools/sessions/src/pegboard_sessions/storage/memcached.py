@@ -1,11 +1,19 @@
-"""Memcached storage (pymemcache): records with a TTL, a lock made with ``add``.
+"""Memcached storage: records with a TTL, a lock item made with ``add``.
 
-Several servers go through pymemcache's HashClient (rendezvous hashing on
-the session id, so a session's record and its lock share a server). It is
-configured never to take a failing server out of the ring: moving a
-session's keys to another server would let two processes lock the same
-session on two servers. A server that is down gives 503 for the sessions it
-holds, until it is back.
+A request that locks its session makes two round trips, each a pipeline of
+text-protocol commands (see :mod:`.memcached_wire`): ``add`` of the lock
+item and ``gets`` of the lock and the record; then ``set`` (or ``touch``,
+``delete``) of the record and the lock's release. The release is a ``cas``
+with the lock's CAS unique and a negative expiry: the item expires at once,
+and only if it is still this request's lock (a lock whose lease ran out and
+that another request took has another CAS unique).
+
+Several servers: a session's record and lock live on the server chosen by
+rendezvous hashing on its key (pymemcache's ``RendezvousHash``, so sessions
+stay where earlier versions put them). A server is never dropped from the
+ring: moving a session's keys to another server would let two processes
+lock the same session on two servers. A server that is down gives 503 for
+the sessions it holds, until it is back.
 
 Memcached counts expiry in whole seconds on a one-second clock, so TTLs are
 rounded up and one second is added: a session may live up to two seconds
@@ -17,13 +25,15 @@ from __future__ import annotations
 import logging
 import math
 import secrets
-import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import LockTimeout, StorageUnavailable
 from ..settings import StorageConfig
 from .base import Storage
+from .memcached_wire import Connection, MemcachedError, Server
+from .orphans import OrphanedLocks
 
 __all__ = ["MemcachedStorage", "parse_servers"]
 
@@ -39,7 +49,7 @@ def _seconds(ttl: float) -> int:
 
 
 def parse_servers(servers: tuple[str, ...]) -> list[tuple[str, int] | str]:
-    """``("10.0.0.1:11211", "/run/memcached.sock")`` -> pymemcache server addresses."""
+    """``("10.0.0.1:11211", "/run/memcached.sock")`` -> ``(host, port)`` or a socket path each."""
     parsed: list[tuple[str, int] | str] = []
     for server in servers:
         if server.startswith("/"):
@@ -54,21 +64,23 @@ def parse_servers(servers: tuple[str, ...]) -> list[tuple[str, int] | str]:
     return parsed
 
 
-def _session_hasher() -> type:
-    """RendezvousHash that places a lock key ``<key>:lock`` on its session's server.
+@dataclass(frozen=True, slots=True)
+class _Lock:
+    """A lock item this process added: its value, and its CAS unique once known."""
 
-    Otherwise the lock and the record could live on two servers, and a
-    session would depend on both being up.
-    """
-    from pymemcache.client.rendezvous import RendezvousHash  # type: ignore[import-untyped]
+    value: bytes
+    cas: bytes | None
 
-    class SessionHash(RendezvousHash):  # type: ignore[misc]
-        def get_node(self, key: bytes | str) -> Any:
-            if isinstance(key, bytes):
-                key = key.removesuffix(_LOCK_SUFFIX)
-            return super().get_node(key)
 
-    return SessionHash
+def _release_command(lock_key: bytes, cas: bytes) -> bytes:
+    # A cas with a negative expiry replaces the item with one that is already expired,
+    # if and only if it is still the item this CAS unique names.
+    return b"cas " + lock_key + b" 0 -1 1 " + cas + b"\r\nx\r\n"
+
+
+def _read_release(conn: Connection) -> bool:
+    """The answer to :func:`_release_command`: True if the lock was still ours."""
+    return conn.line() == b"STORED"
 
 
 class MemcachedStorage(Storage):
@@ -78,8 +90,13 @@ class MemcachedStorage(Storage):
 
     def __init__(self, config: StorageConfig) -> None:
         super().__init__(config)
-        self._client: Any = None
+        self._servers: list[Server] = []
+        self._ring: Any = None
+        self._by_node: dict[str, Server] = {}
         self._prefix = config.key_prefix.encode("ascii")
+        self._orphans = OrphanedLocks(self._release_orphan, "Memcached")
+        #: the longest lease asked for: how long a lock that could not be released may stay
+        self._lease = 0.0
 
     @classmethod
     def check_config(cls, config: StorageConfig) -> None:
@@ -91,7 +108,7 @@ class MemcachedStorage(Storage):
         prefix = config.key_prefix
         if not prefix.isascii() or any(c.isspace() or not c.isprintable() for c in prefix):
             raise ValueError("key_prefix must be printable ASCII without spaces for Memcached")
-        if len(prefix) + 43 + len(":lock") > _MAX_KEY:
+        if len(prefix) + 43 + len(_LOCK_SUFFIX) > _MAX_KEY:
             raise ValueError("key_prefix is too long for Memcached keys (250 bytes at most)")
         try:
             import pymemcache  # type: ignore[import-untyped]  # noqa: F401
@@ -102,80 +119,203 @@ class MemcachedStorage(Storage):
             ) from None
 
     def open(self) -> None:
-        from pymemcache.client.hash import HashClient  # type: ignore[import-untyped]
+        # Nothing connects here: a server that is down must not stop the app from starting.
+        timeout, pool_size = self.config.backend_timeout, self.config.pool_size
+        servers = [
+            Server(address, timeout, pool_size) for address in parse_servers(self.config.servers)
+        ]
+        self._by_node = {_node_name(server.address): server for server in servers}
+        if len(servers) > 1:
+            from pymemcache.client.rendezvous import RendezvousHash  # type: ignore[import-untyped]
 
-        timeout = self.config.backend_timeout
-        self._client = HashClient(
-            parse_servers(self.config.servers),
-            hasher=_session_hasher(),
-            connect_timeout=timeout,
-            timeout=timeout,
-            no_delay=True,
-            use_pooling=True,
-            max_pool_size=self.config.pool_size,
-            ignore_exc=False,
-            default_noreply=False,
-            # Never drop a server from the ring (see the module docstring): retry it on every
-            # call and let each failure raise.
-            retry_attempts=sys.maxsize,
-            retry_timeout=-1,
-        )
+            self._ring = RendezvousHash(nodes=list(self._by_node))
+        self._servers = servers
 
     def close(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            client.close()
-
-    def _run(self, what: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        from pymemcache.exceptions import MemcacheError  # type: ignore[import-untyped]
-
-        client = self._client
-        if client is None:
-            raise StorageUnavailable("the Memcached session store is closed")
-        try:
-            return getattr(client, method)(*args, **kwargs)
-        except (MemcacheError, OSError) as exc:
-            raise StorageUnavailable(f"Memcached {what} failed: {exc!r}") from exc
+        self._orphans.close()
+        servers, self._servers = self._servers, []
+        for server in servers:
+            server.close()
 
     def _key(self, session_id: str) -> bytes:
         return self._prefix + session_id.encode("ascii")
 
+    def _server(self, key: bytes) -> Server:
+        """The server of a session's record and lock (``key`` is the record's key)."""
+        servers = self._servers
+        if not servers:
+            raise StorageUnavailable("the Memcached session store is closed")
+        if len(servers) == 1:
+            return servers[0]
+        # The same node as pymemcache's HashClient picked for this key before.
+        return self._by_node[self._ring.get_node(key)]
+
+    def _exchange(self, key: bytes, request: bytes, read: Any) -> Any:
+        server = self._server(key)
+        try:
+            return server.exchange(request, read)
+        except MemcachedError as exc:
+            raise StorageUnavailable(f"Memcached failed: {exc}") from exc
+
+    # -- records --------------------------------------------------------------------------
+
     def load(self, session_id: str, lock: Any = None) -> bytes | None:
-        value: bytes | None = self._run("get", "get", self._key(session_id))
-        return value
+        key = self._key(session_id)
+        found = self._exchange(key, b"get " + key + b"\r\n", Connection.values)
+        item = found.get(key)
+        return None if item is None else item[0]
+
+    def load_and_touch(self, session_id: str, ttl: float) -> tuple[bytes | None, bool]:
+        key = self._key(session_id)
+        expire = b"%d" % _seconds(ttl)
+
+        def read(conn: Connection) -> bytes | None:
+            item = conn.values().get(key)
+            conn.line()  # TOUCHED, or NOT_FOUND
+            return None if item is None else item[0]
+
+        # PERF: get and touch pipelined, one round trip (gat would need Memcached 1.5.3).
+        request = b"get " + key + b"\r\ntouch " + key + b" " + expire + b"\r\n"
+        return self._exchange(key, request, read), True
 
     def save(self, session_id: str, payload: bytes, ttl: float, lock: Any = None) -> None:
-        if not self._run(
-            "set", "set", self._key(session_id), payload, expire=_seconds(ttl), noreply=False
-        ):
-            raise StorageUnavailable("Memcached did not store the session (too large?)")
+        key = self._key(session_id)
+        answer = self._exchange(key, _set_command(key, payload, ttl), Connection.line)
+        _check_stored(answer)
 
     def touch(self, session_id: str, ttl: float, lock: Any = None) -> None:
-        self._run("touch", "touch", self._key(session_id), expire=_seconds(ttl), noreply=False)
+        key = self._key(session_id)
+        self._exchange(key, b"touch %s %d\r\n" % (key, _seconds(ttl)), Connection.line)
 
     def delete(self, session_id: str, lock: Any = None) -> None:
-        self._run("delete", "delete", self._key(session_id), noreply=False)
+        key = self._key(session_id)
+        self._exchange(key, b"delete " + key + b"\r\n", Connection.line)
 
-    # -- locking: add() succeeds for one client only; the lease is the item's expiry --
+    # -- locking: add() succeeds for one client only; the lease is the item's expiry --------
+
+    def lock_and_load(
+        self, session_id: str, timeout: float, lease: float
+    ) -> tuple[Any, bytes | None]:
+        deadline = time.monotonic() + timeout
+        if not self.local_locks.acquire(session_id, timeout):
+            raise LockTimeout(session_id, timeout)
+        try:
+            return self._add_lock(session_id, deadline, timeout, lease, load=True)
+        except BaseException:
+            self.local_locks.release(session_id)
+            raise
 
     def acquire_shared_lock(self, session_id: str, timeout: float, lease: float) -> Any:
-        key = self._key(session_id) + _LOCK_SUFFIX
-        token = secrets.token_hex(16).encode("ascii")
         deadline = time.monotonic() + timeout
-        while not self._run("add", "add", key, token, expire=_seconds(lease), noreply=False):
+        return self._add_lock(session_id, deadline, timeout, lease, load=False)[0]
+
+    def _add_lock(
+        self, session_id: str, deadline: float, timeout: float, lease: float, load: bool
+    ) -> tuple[_Lock, bytes | None]:
+        """Add the lock item (polling while another holds it); the record too if ``load``.
+
+        PERF: one round trip: ``add`` of the lock, then ``gets`` of the lock (its CAS
+        unique, for the release) and of the record, written together.
+        """
+        self._lease = max(self._lease, lease)
+        key = self._key(session_id)
+        lock_key = key + _LOCK_SUFFIX
+        value = secrets.token_hex(16).encode("ascii")
+        request = b"add %s 0 %d %d\r\n%s\r\ngets %s%s\r\n" % (
+            lock_key,
+            _seconds(lease),
+            len(value),
+            value,
+            lock_key,
+            b" " + key if load else b"",
+        )
+
+        def read(conn: Connection) -> tuple[bool, dict[bytes, tuple[bytes, bytes | None]]]:
+            added = conn.line() == b"STORED"
+            return added, conn.values()
+
+        while True:
+            try:
+                added, found = self._exchange(key, request, read)
+            except StorageUnavailable:
+                # The add may have been done with its answer lost: release it when we can.
+                self._orphans.add(session_id, _Lock(value, None), lease)
+                raise
+            held = found.get(lock_key)
+            if added and held is not None and held[0] == value:
+                record = found.get(key)
+                return _Lock(value, held[1]), None if record is None else record[0]
             if time.monotonic() + _LOCK_POLL > deadline:
                 raise LockTimeout(session_id, timeout)
             time.sleep(_LOCK_POLL)
-        return token
+
+    def save_and_unlock(self, session_id: str, payload: bytes, ttl: float, token: Any) -> None:
+        key = self._key(session_id)
+        self._write_unlocking(session_id, token, _set_command(key, payload, ttl), _check_stored)
+
+    def touch_and_unlock(self, session_id: str, ttl: float, token: Any) -> None:
+        key = self._key(session_id)
+        command = b"touch %s %d\r\n" % (key, _seconds(ttl))
+        self._write_unlocking(session_id, token, command, lambda answer: None)
+
+    def delete_and_unlock(self, session_id: str, token: Any) -> None:
+        key = self._key(session_id)
+        self._write_unlocking(session_id, token, b"delete " + key + b"\r\n", lambda answer: None)
+
+    def _write_unlocking(self, session_id: str, token: _Lock, command: bytes, check: Any) -> None:
+        """``command`` on the record and the lock's release, pipelined: one round trip."""
+        key = self._key(session_id)
+        assert token.cas is not None
+
+        def read(conn: Connection) -> tuple[bytes, bool]:
+            return conn.line(), _read_release(conn)
+
+        try:
+            answer, released = self._exchange(
+                key, command + _release_command(key + _LOCK_SUFFIX, token.cas), read
+            )
+        except StorageUnavailable:
+            self._orphans.add(session_id, token, self._lease)
+            raise
+        finally:
+            self.local_locks.release(session_id)
+        if not released:
+            _log.warning("a session lock expired before it was released; raise lock_lease")
+        check(answer)
 
     def release_shared_lock(self, session_id: str, token: Any) -> None:
-        key = self._key(session_id) + _LOCK_SUFFIX
         try:
-            # Delete only our own lock. Between this get and the delete the lock could only
-            # change hands if its lease ran out first, which a sane lock_lease rules out.
-            if self._run("get", "get", key) == token:
-                self._run("delete", "delete", key, noreply=False)
-            else:
-                _log.warning("a session lock expired before it was released; raise lock_lease")
+            released = self._release_orphan(session_id, token)
         except StorageUnavailable as exc:
             _log.warning("could not release a session lock in Memcached: %s", exc)
+            self._orphans.add(session_id, token, self._lease)
+            return
+        if not released:
+            _log.warning("a session lock expired before it was released; raise lock_lease")
+
+    def _release_orphan(self, session_id: str, token: _Lock) -> bool:
+        """Expire the lock of ``session_id`` if ``token`` still holds it; True if it did."""
+        key = self._key(session_id)
+        lock_key = key + _LOCK_SUFFIX
+        cas = token.cas
+        if cas is None:  # the add's answer was lost: find out whether it is ours
+            found = self._exchange(key, b"gets " + lock_key + b"\r\n", Connection.values)
+            held = found.get(lock_key)
+            if held is None or held[0] != token.value or held[1] is None:
+                return False
+            cas = held[1]
+        return bool(self._exchange(key, _release_command(lock_key, cas), _read_release))
+
+
+def _node_name(address: tuple[str, int] | str) -> str:
+    """The name pymemcache's HashClient gave a server in its ring."""
+    return address if isinstance(address, str) else f"{address[0]}:{address[1]}"
+
+
+def _set_command(key: bytes, payload: bytes, ttl: float) -> bytes:
+    return b"set %s 0 %d %d\r\n" % (key, _seconds(ttl), len(payload)) + payload + b"\r\n"
+
+
+def _check_stored(answer: bytes) -> None:
+    if answer != b"STORED":
+        raise StorageUnavailable(f"Memcached did not store the session: {answer[:40]!r}")
