@@ -13,37 +13,44 @@ import cherrypy
 class StringGenerator(object):
     @cherrypy.expose
     def index(self):
-        return open("index.html")
+        return open('index.html')
 
 
 @cherrypy.expose
 class StringGeneratorWebService(object):
-    @cherrypy.tools.accept(media="text/plain")
+
+    @cherrypy.tools.accept(media='text/plain')
     def GET(self):
-        return cherrypy.session["mystring"]
+        return cherrypy.session['mystring']
 
     def POST(self, length=8):
-        some_string = "".join(random.sample(string.hexdigits, int(length)))
-        cherrypy.session["mystring"] = some_string
+        some_string = ''.join(random.sample(string.hexdigits, int(length)))
+        cherrypy.session['mystring'] = some_string
         return some_string
 
     def PUT(self, another_string):
-        cherrypy.session["mystring"] = another_string
+        cherrypy.session['mystring'] = another_string
 
     def DELETE(self):
-        cherrypy.session.pop("mystring", None)
+        cherrypy.session.pop('mystring', None)
 
 
-if __name__ == "__main__":
+if __name__ == '__main__':
     conf = {
-        "/": {"tools.sessions.on": True, "tools.staticdir.root": os.path.abspath(os.getcwd())},
-        "/generator": {
-            "request.dispatch": cherrypy.dispatch.MethodDispatcher(),
-            "tools.response_headers.on": True,
-            "tools.response_headers.headers": [("Content-Type", "text/plain")],
+        '/': {
+            'tools.sessions.on': True,
+            'tools.staticdir.root': os.path.abspath(os.getcwd())
         },
-        "/static": {"tools.staticdir.on": True, "tools.staticdir.dir": "./public"},
+        '/generator': {
+            'request.dispatch': cherrypy.dispatch.MethodDispatcher(),
+            'tools.response_headers.on': True,
+            'tools.response_headers.headers': [('Content-Type', 'text/plain')],
+        },
+        '/static': {
+            'tools.staticdir.on': True,
+            'tools.staticdir.dir': './public'
+        }
     }
     webapp = StringGenerator()
     webapp.generator = StringGeneratorWebService()
-    cherrypy.quickstart(webapp, "/", conf)
+    cherrypy.quickstart(webapp, '/', conf)

@@ -12,42 +12,46 @@ from pegboard_sessions import session
 
 class StringGenerator(object):
     def on_get(self, req, resp):
-        return open("index.html").read()
+        return open('index.html').read()
 
 
 class StringGeneratorWebService(object):
-    @pegboard.tools.accept(media="text/plain")
+
+    @pegboard.tools.accept(media='text/plain')
     def on_get(self, req, resp):
-        return session["mystring"]
+        return session['mystring']
 
     def on_post(self, req, resp, length=8):
-        some_string = "".join(random.sample(string.hexdigits, int(length)))
-        session["mystring"] = some_string
+        some_string = ''.join(random.sample(string.hexdigits, int(length)))
+        session['mystring'] = some_string
         return some_string
 
     def on_put(self, req, resp, another_string):
-        session["mystring"] = another_string
+        session['mystring'] = another_string
 
     def on_delete(self, req, resp):
-        session.pop("mystring", None)
+        session.pop('mystring', None)
 
 
 def make_app():
     conf = {
-        "/": {
-            "tools.sessions.on": True,
-            "tools.params.on": True,
-            "tools.staticdir.root": os.path.abspath(os.getcwd()),
+        '/': {
+            'tools.sessions.on': True,
+            'tools.params.on': True,
+            'tools.staticdir.root': os.path.abspath(os.getcwd())
         },
-        "/generator": {
-            "tools.response_headers.on": True,
-            "tools.response_headers.headers": [("Content-Type", "text/plain")],
+        '/generator': {
+            'tools.response_headers.on': True,
+            'tools.response_headers.headers': [('Content-Type', 'text/plain')],
         },
-        "/static": {"tools.staticdir.on": True, "tools.staticdir.dir": "./public"},
+        '/static': {
+            'tools.staticdir.on': True,
+            'tools.staticdir.dir': './public'
+        }
     }
     app = pegboard.App(conf)
-    app.route("/", StringGenerator())
-    app.route("/generator", StringGeneratorWebService())
+    app.route('/', StringGenerator())
+    app.route('/generator', StringGeneratorWebService())
     return app
 
 
