@@ -144,9 +144,14 @@ class ResponseCache:
                 self.options.retry_interval,
             )
         backend.down_until = now + self.options.retry_interval
+        if backend.down_since is None:
+            backend.down_since = time.time()
+        backend.last_error = f"{type(exc).__name__}: {exc}"
 
     def _recovered(self, backend: CacheBackend) -> None:
         backend.down_until = 0.0
+        backend.down_since = None
+        backend.up_since = time.time()
         log.info("cache backend %r answers again; caching resumed", backend.settings.name)
 
     # -- before_handler: hits, and preparing misses -------------------------------

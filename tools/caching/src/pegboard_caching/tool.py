@@ -102,11 +102,15 @@ class CachingTool(pegboard.Tool[CachingOptions]):
         except BaseException:
             self.stop(app)
             raise
+        for backend in runtime.backends.values():
+            app.add_health_probe(backend.name, backend.health)
 
     def stop(self, app: App) -> None:
         """Stop the background refreshes and close the stores."""
         runtime = runtime_of(app)
         if runtime is not None:
+            for backend in runtime.backends.values():
+                app.remove_health_probe(backend.name)
             delattr(app.state, STATE_NAME)
             runtime.close()
 

@@ -34,8 +34,9 @@ class _Unshared:
 _UNSHARED: Any = _Unshared()
 
 
-def _unavailable(exc: StorageUnavailable) -> pegboard.HTTPError:
+def _unavailable(exc: StorageUnavailable, store: Any) -> pegboard.HTTPError:
     _log.warning("session store unavailable: %s", exc)
+    store.failed(exc)  # for the health the app reports (status pages)
     return pegboard.HTTPError(503, _UNAVAILABLE, headers={"Retry-After": "1"})
 
 
@@ -233,7 +234,7 @@ class Session(MutableMapping[str, Any]):
             try:
                 storage = self._store = self._setup.store.storage
             except StorageUnavailable as exc:
-                raise _unavailable(exc) from None
+                raise _unavailable(exc, self._setup.store) from None
         return storage
 
     def _store_lock(self) -> Any:
@@ -253,7 +254,7 @@ class Session(MutableMapping[str, Any]):
         try:
             return method(*args)
         except StorageUnavailable as exc:
-            raise _unavailable(exc) from None
+            raise _unavailable(exc, self._setup.store) from None
 
     def _lock(self, storage: Storage, session_id: str, load: bool = False) -> bytes | None:
         """Lock ``session_id`` (and read it in the same step if ``load``)."""
@@ -274,7 +275,7 @@ class Session(MutableMapping[str, Any]):
                 headers={"Retry-After": "1"},
             ) from None
         except StorageUnavailable as exc:
-            raise _unavailable(exc) from None
+            raise _unavailable(exc, self._setup.store) from None
         self._lock_id, self._lock_token = session_id, token
         if self._resource_ended and not self._release_attached:
             # Locked while a streamed body is sent, after the plan's release hook
@@ -312,6 +313,9 @@ class Session(MutableMapping[str, Any]):
                 wanted = self._want_lock
                 self.release_lock()  # not adopted: nothing to protect under that id
                 self._want_lock = wanted
+        store = setup.store
+        if store.down_since is not None:
+            store.recovered()  # PERF: one attribute read while the store is healthy
         if data is None:
             data = {}
             self._id = new_id()
@@ -391,7 +395,7 @@ class Session(MutableMapping[str, Any]):
                 elif not self._renewed:
                     storage.touch(session_id, ttl, lock)
         except StorageUnavailable as exc:
-            raise _unavailable(exc) from None
+            raise _unavailable(exc, self._setup.store) from None
         if payload is None:
             self._stored = None
             if self._adopted:

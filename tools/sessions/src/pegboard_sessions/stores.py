@@ -7,7 +7,9 @@ one process never share a store, and the tool object itself holds nothing.
 from __future__ import annotations
 
 import logging
+import re
 import threading
+import time
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -131,6 +133,10 @@ class StoreHandle:
     def __init__(self, factory: StorageFactory, config: StorageConfig) -> None:
         self.factory = factory
         self.config = config
+        #: when the store last failed (``time.time()``); None while it answers
+        self.down_since: float | None = None
+        self.last_error = ""
+        self.up_since = time.time()
         self._storage: Storage | None = None
         self._stopped = False
         self._guard = threading.Lock()
@@ -144,6 +150,34 @@ class StoreHandle:
         if storage is None:
             storage = self._open(restart=False)
         return storage
+
+    # -- health, for status pages (app.health()) -------------------------------------
+
+    def failed(self, exc: BaseException) -> None:
+        """A request found the store unusable."""
+        if self.down_since is None:
+            self.down_since = time.time()
+        self.last_error = f"{type(exc).__name__}: {exc}"
+
+    def recovered(self) -> None:
+        """A request used the store again after it failed."""
+        self.down_since = None
+        self.up_since = time.time()
+
+    @property
+    def name(self) -> str:
+        """``sessions redis://host:6379/0``: the store type and where it is, no password."""
+        config = self.config
+        where = config.url or config.dsn or config.storage_path
+        if where is None and config.servers:
+            where = ",".join(config.servers)
+        return f"sessions {config.storage_type}" + (f" {_without_password(where)}" if where else "")
+
+    def health(self) -> pegboard.Health:
+        """The state requests last saw: up, or down since when and why (no I/O)."""
+        if self.down_since is not None:
+            return pegboard.Health(self.name, False, self.last_error, self.down_since)
+        return pegboard.Health(self.name, True, "answering", self.up_since)
 
     @property
     def cleaner(self) -> threading.Thread | None:
@@ -205,3 +239,8 @@ def _clean_loop(storage: Storage, interval: float, stop: threading.Event) -> Non
             _log.warning("session cleanup skipped: %s", exc)
         except Exception:
             _log.exception("session cleanup failed")
+
+
+def _without_password(where: str) -> str:
+    """A URL or DSN with any password replaced by ``***``."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", where)

@@ -73,12 +73,21 @@ class SessionsTool(pegboard.Tool[SessionsOptions]):
         plan.add("on_end_resource", release_session, 50, True)
 
     def start(self, app: pegboard.App) -> None:
-        """Open the app's stores (a store that is down does not stop the app)."""
-        app_stores(app).open_all()
+        """Open the app's stores (a store that is down does not stop the app).
+
+        Each store reports its health (``app.health()``, shown by the stats pages).
+        """
+        stores = app_stores(app)
+        stores.open_all()
+        for handle in stores.handles:
+            app.add_health_probe(handle.name, handle.health)
 
     def stop(self, app: pegboard.App) -> None:
         """Close the app's stores and stop their cleanup threads."""
-        app_stores(app).close_all()
+        stores = app_stores(app)
+        for handle in stores.handles:
+            app.remove_health_probe(handle.name)
+        stores.close_all()
 
 
 def init_session(req: pegboard.Request, resp: pegboard.Response, setup: SessionSetup) -> None:

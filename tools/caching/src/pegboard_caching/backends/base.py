@@ -12,12 +12,15 @@ implement the ``*_bytes`` methods; the encoding of records is done for them.
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+import pegboard
 
 from ..records import Record, decode, encode
 
@@ -59,6 +62,10 @@ class CacheBackend(ABC):
         self.settings = settings
         #: monotonic time until which the cache layer leaves this backend alone
         self.down_until = 0.0
+        #: for the health the app reports: when it failed (``time.time()``) and why
+        self.down_since: float | None = None
+        self.last_error = ""
+        self.up_since = time.time()
         self._locks: dict[str, tuple[str, threading.Event]] = {}
         self._locks_guard = threading.Lock()
 
@@ -129,6 +136,20 @@ class CacheBackend(ABC):
             held[1].wait(timeout)
 
     # -- health --------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """``caching redis redis://host:6379/0``: the backend and where it is, no password."""
+        settings = self.settings
+        where = settings.url or ",".join(settings.servers)
+        where = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", where)
+        return f"caching {settings.name}" + (f" {where}" if where else "")
+
+    def health(self) -> pegboard.Health:
+        """The state the cache last saw: up, or stepped aside since when and why (no I/O)."""
+        if self.down_since is not None:
+            return pegboard.Health(self.name, False, self.last_error, self.down_since)
+        return pegboard.Health(self.name, True, "answering", self.up_since)
 
     def usable(self) -> bool:
         """False while the backend is marked down (see ``down_until``)."""
