@@ -177,7 +177,9 @@ class Router:
         self.dynamic: list[Route] = []
         self.converters = dict(CONVERTERS)
         self._regex: re.Pattern[str] | None = None
-        self._slots: dict[int, tuple[Route, int, int]] = {}
+        # marker group -> (route, its first group, its group count, the name of its
+        # only parameter when that is a plain string, else None)
+        self._slots: dict[int, tuple[Route, int, int, str | None]] = {}
 
     def add_converter(self, name: str, pattern: str, convert: Callable[[str], Any]) -> None:
         """Register a typed segment ``{name:kind}``; ``pattern`` must not capture."""
@@ -208,13 +210,14 @@ class Router:
     def compile(self) -> None:
         """Build the combined regex: each template is an alternative ending in a marker group."""
         parts = []
-        slots: dict[int, tuple[Route, int, int]] = {}
+        slots: dict[int, tuple[Route, int, int, str | None]] = {}
         group = 0
         for route in self.dynamic:
             first = group + 1
             count = len(route.param_names)
             group += count + 1
-            slots[group] = (route, first, count)
+            single = route.param_names[0] if count == 1 and route._plain else None
+            slots[group] = (route, first, count, single)
             parts.append(f"{route.pattern}()")
         self._regex = re.compile("(?:" + "|".join(parts) + r")\Z") if parts else None
         self._slots = slots
@@ -239,8 +242,8 @@ class Router:
         if m is None:
             return None, {}
         # The marker group closes last, so lastindex tells which template matched.
-        route, first, count = self._slots[m.lastindex or 0]
-        if count == 1 and route._plain:
+        route, first, count, single = self._slots[m.lastindex or 0]
+        if single is not None:
             # PERF: the common one-string-parameter route skips the tuple slicing.
-            return route, {route.param_names[0]: m.group(first)}
+            return route, {single: m.group(first)}
         return route, route.convert(m.groups()[first - 1 : first - 1 + count])
