@@ -60,7 +60,8 @@ def _apps() -> dict[str, Any]:
     from pegboard.serving.bodies import BufferedBodies
 
     def buffered(app: Any) -> Any:
-        return BufferedBodies(app, body_timeout=30, max_body_size=10 << 20, readers=64, threads=8)
+        wrapped = BufferedBodies(app, body_timeout=30, max_body_size=1 << 20, readers=64, threads=8)
+        return getattr(wrapped, "wsgi", wrapped)  # what pegboard serve hands granian
 
     return {
         "raw WSGI callable": hello.raw_app(),

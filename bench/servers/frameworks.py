@@ -171,7 +171,7 @@ SCENARIOS = (
             ),
             Row("cherrypy sessions+gzip+etags", "cherrypy", "cherrypy", "cherrypy_stack", None),
         ),
-        note_2w="server-side sessions in Redis (memory stores are per process)",
+        note_2w="sessions in Redis",
     ),
     Scenario(
         "cache",
@@ -572,7 +572,7 @@ def run_group(
         variants = args.readers if row.launcher == "serving" and args.readers else [None]
         for readers in variants:
             cells.append(Cell(scenario, row, workers, app, readers=readers))
-            if row.launcher in ("pegboard", "serving") and args.baseline_src:
+            if row.launcher == "pegboard" and args.baseline_src:
                 cells.append(Cell(scenario, row, workers, app, baseline=True, readers=readers))
     sessions_needed = 64 * args.wrk_threads
     with tempfile.TemporaryDirectory() as tmp:
@@ -644,11 +644,14 @@ def table(cells: list[Cell], workers: list[int]) -> str:
         if not group:
             continue
         for count in workers:
+            title = scenario.title
+            if count > 1 and scenario.note_2w:
+                title += f" ({scenario.note_2w})"
             for cell in (c for c in group if c.workers == count):
                 name = f"**{cell.label}**" if cell.row.framework == "pegboard" else cell.label
                 if not cell.rps:
                     lines.append(
-                        f"| {scenario.title} | {name} | {cell.server} | {count} | - | | | | | | "
+                        f"| {title} | {name} | {cell.server} | {count} | - | | | | | | "
                         f"| {cell.note} |"
                     )
                     continue
@@ -658,19 +661,16 @@ def table(cells: list[Cell], workers: list[int]) -> str:
                     else (f"{_median(cell.ratios):.2f}x" if cell.ratios else "-")
                 )
                 lines.append(
-                    f"| {scenario.title} | {name} | {cell.server} | {count} | "
+                    f"| {title} | {name} | {cell.server} | {count} | "
                     f"{_median(cell.rps):,.0f} | {min(cell.rps):,.0f} - {max(cell.rps):,.0f} | "
                     f"{ratio} | {_median(cell.p50_ms):.2f} | {_median(cell.p99_ms):.2f} | "
                     f"{_median(cell.cpu_us):.1f} | {sum(cell.errors)} |"
                 )
             for framework, why in NOT_APPLICABLE.get(scenario.key, []):
-                lines.append(
-                    f"| {scenario.title} | {framework} | | {count} | n/a | | | | | | {why} |"
-                )
+                lines.append(f"| {title} | {framework} | | {count} | n/a | | | | | | {why} |")
             if count > 1 and any(r.app_2w is None for r in scenario.rows):
                 lines.append(
-                    f"| {scenario.title} | cherrypy | cheroot | {count} | n/a | | | | | | "
-                    f"{CHERRYPY_2W} |"
+                    f"| {title} | cherrypy | cheroot | {count} | n/a | | | | | | {CHERRYPY_2W} |"
                 )
     return "\n".join(lines)
 
@@ -778,7 +778,8 @@ def draw(cells: list[Cell], path: Path, workers: list[int], subtitle: str) -> No
         ax.set_yticks(range(len(labels)), list(reversed(labels)), fontsize=8)
         top = max((max(c.rps) for c in cells if c.scenario is scenario and c.rps), default=1.0)
         ax.set_xlim(0, top * 1.5)
-        ax.set_title(scenario.title, fontsize=10, loc="left")
+        title = scenario.title + (f"\n(2 workers: {scenario.note_2w})" if scenario.note_2w else "")
+        ax.set_title(title, fontsize=10, loc="left")
         ax.set_xlabel("requests/s, median (bars: min-max of the rounds)", fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
         ax.xaxis.set_major_formatter(FuncFormatter(_readable))
@@ -793,6 +794,37 @@ def draw(cells: list[Cell], path: Path, workers: list[int], subtitle: str) -> No
 
 
 # -- main ---------------------------------------------------------------------------------
+
+
+def replot(saved: Path, chart: Path | None) -> int:
+    """The table, noise and chart of a run saved with ``--json``."""
+    data = json.loads(saved.read_text())
+    cells = []
+    for item in data["rows"]:
+        scenario = next(s for s in SCENARIOS if s.key == item["scenario"])
+        name, baseline = item["name"], item["name"].endswith(" (baseline core)")
+        name = name.removesuffix(" (baseline core)")
+        readers = None
+        if ", readers=" in name:
+            name, _, count = name.rpartition(", readers=")
+            readers = int(count)
+        row = next(r for r in scenario.rows if r.name == name)
+        cell = Cell(scenario, row, item["workers"], "", baseline=baseline, readers=readers)
+        cell.rps, cell.p50_ms, cell.p99_ms = item["rps"], item["p50_ms"], item["p99_ms"]
+        cell.cpu_us, cell.errors, cell.ratios = item["cpu_us"], item["errors"], item["ratios"]
+        cell.note = item["note"]
+        cells.append(cell)
+    noise = Noise(data["load"], [(a, b) for a, b in data.get("floor_again", [])])
+    workers = data.get("workers") or sorted({c.workers for c in cells})
+    print(data.get("environment", f"- (from {saved})") + "\n")
+    print(table(cells, workers))
+    print("\nNoise:")
+    print(noise_report(noise, cells))
+    if chart is not None:
+        load = f"load {min(noise.load, default=0):.0f}-{max(noise.load, default=0):.0f}"
+        draw(cells, chart, workers, f"{os.cpu_count()} CPUs shared, {load}")
+        print(f"\nchart: {chart}")
+    return 0
 
 
 @contextlib.contextmanager
@@ -837,12 +869,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--baseline-src",
         type=Path,
-        help="another checkout's core/src: adds a pegboard row served by that core",
+        help="another checkout's core/src: adds a pegboard serve row running that core",
     )
     parser.add_argument("--chart", type=Path, default=HERE.parent / "served.png")
     parser.add_argument("--no-chart", action="store_true")
     parser.add_argument("--json", type=Path, help="also write every round's figures here")
+    parser.add_argument(
+        "--replot",
+        type=Path,
+        metavar="JSON",
+        help="print the table and draw the chart of a run saved with --json, run nothing",
+    )
     args = parser.parse_args(argv)
+    if args.replot:
+        return replot(args.replot, None if args.no_chart else args.chart)
     args.rounds = args.rounds or (2 if args.quick else 5)
     args.duration = args.duration or ("2s" if args.quick else "5s")
     if shutil.which("wrk") is None:
@@ -864,8 +904,8 @@ def main(argv: list[str] | None = None) -> int:
             for count in args.workers:
                 print(f"running: {scenario.title}, {count} worker(s) ...", file=sys.stderr)
                 cells.extend(run_group(scenario, count, args, env, noise))
-    print(environment(args))
-    print(f"- took {time.monotonic() - started:.0f} s\n")
+    env_text = environment(args) + f"\n- took {time.monotonic() - started:.0f} s"
+    print(env_text + "\n")
     print(table(cells, args.workers))
     print("\nNoise:")
     print(noise_report(noise, cells))
@@ -890,7 +930,14 @@ def main(argv: list[str] | None = None) -> int:
             }
             for c in cells
         ]
-        args.json.write_text(json.dumps({"rows": rows, "load": noise.load}, indent=1) + "\n")
+        raw = {
+            "environment": env_text,
+            "workers": args.workers,
+            "rows": rows,
+            "load": noise.load,
+            "floor_again": noise.floor_again,
+        }
+        args.json.write_text(json.dumps(raw, indent=1) + "\n")
     return 0 if all(not c.note for c in cells) else 1
 
 
