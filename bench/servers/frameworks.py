@@ -27,10 +27,10 @@ the cores.
     uv run python bench/servers/frameworks.py --only hello --workers 1 --rounds 9
     uv run python bench/servers/frameworks.py --quick         # ~3 minutes, rough
 
-Needs the ``wrk`` binary (bench/servers/install-wrk installs it when it is
-missing), redis-server for the Redis rows (.ci/install-backends), and the dev
-group's falcon, flask, flask-caching, flask-session and cherrypy. Linux only
-(the CPU time is read from /proc).
+Needs the ``wrk`` binary (bench/servers/install-wrk, which this script runs
+when wrk is missing, installs it with apt-get), redis-server for the Redis rows
+(.ci/install-backends), and the dev group's falcon, flask, flask-caching,
+flask-session and cherrypy. Linux only (the CPU time is read from /proc).
 """
 
 from __future__ import annotations
@@ -57,9 +57,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from pegboard.serving import body_readers
+
 HERE = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
 THREADS = 8  # request threads per process: pegboard serve's default, given to granian too
+# pegboard serve runs granian with THREADS + readers threads, readers being the bodies it
+# reads at once (64 by default with 8 threads).
+SERVE_THREADS = THREADS + body_readers(THREADS)
 
 
 def _load_servers_run() -> Any:
@@ -89,6 +94,7 @@ class Row:
     app_2w: str | None  # None: cannot run several processes
     floor: bool = False
     diagnostic: bool = False  # not how its users run it: shows where a gap comes from
+    threads: int = THREADS  # granian's blocking threads (granian launcher)
 
 
 @dataclass(frozen=True)
@@ -106,9 +112,19 @@ def _hello_rows() -> tuple[Row, ...]:
     return (
         Row("raw WSGI callable (floor)", "raw", "granian", "raw_hello", "raw_hello", floor=True),
         Row("pegboard", "pegboard", "pegboard", "pegboard_hello", "pegboard_hello"),
-        # Where pegboard's gap to the floor comes from: the serving layer alone (body
-        # buffering, its extra threads and the gate, around the raw callable), and the
-        # app alone (pegboard on plain granian, which pegboard serve does not run).
+        # Where pegboard's gap to the floor comes from: granian with as many threads as
+        # pegboard serve gives it (the body readers' included), the serving layer alone
+        # (body buffering, its extra threads and the gate, around the raw callable), and
+        # the app alone (pegboard on plain granian, which pegboard serve does not run).
+        Row(
+            f"raw WSGI callable on granian with {SERVE_THREADS} threads",
+            "raw",
+            "granian",
+            "raw_hello",
+            "raw_hello",
+            diagnostic=True,
+            threads=SERVE_THREADS,
+        ),
         Row(
             "raw WSGI callable via pegboard.serving",
             "raw",
@@ -245,6 +261,7 @@ NOT_APPLICABLE = {
     "redis": [("cherrypy", "no Redis session store of its own"), ("falcon", "no sessions")],
 }
 CHERRYPY_2W = "cheroot serves from one process"
+SUBTITLE = f"{os.cpu_count()} CPUs shared by the servers, wrk and other jobs"
 
 
 @dataclass
@@ -287,6 +304,8 @@ class Cell:
 
     @property
     def server(self) -> str:
+        if self.row.launcher == "granian" and self.row.threads != THREADS:
+            return f"granian, {self.row.threads} threads"
         return {
             "granian": "granian",
             "pegboard": "pegboard serve (granian)",
@@ -324,7 +343,7 @@ def _argv(cell: Cell, baseline_src: Path | None) -> list[str]:
             "--workers",
             str(cell.workers),
             "--blocking-threads",
-            str(THREADS),
+            str(cell.row.threads),
             "--runtime-threads",
             "1",
             "--no-access-log",
@@ -679,7 +698,8 @@ def noise_report(noise: Noise, cells: list[Cell]) -> str:
     lines = []
     if noise.load:
         lines.append(
-            f"- load average (1 min) at the rounds' starts: {min(noise.load):.1f} to "
+            "- load average (1 min, the run's own servers and wrk included) at the rounds' "
+            f"starts: {min(noise.load):.1f} to "
             f"{max(noise.load):.1f}, median {_median(noise.load):.1f}"
         )
     for cell in cells:
@@ -821,8 +841,7 @@ def replot(saved: Path, chart: Path | None) -> int:
     print("\nNoise:")
     print(noise_report(noise, cells))
     if chart is not None:
-        load = f"load {min(noise.load, default=0):.0f}-{max(noise.load, default=0):.0f}"
-        draw(cells, chart, workers, f"{os.cpu_count()} CPUs shared, {load}")
+        draw(cells, chart, workers, SUBTITLE)
         print(f"\nchart: {chart}")
     return 0
 
@@ -871,7 +890,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="another checkout's core/src: adds a pegboard serve row running that core",
     )
-    parser.add_argument("--chart", type=Path, default=HERE.parent / "served.png")
+    parser.add_argument("--chart", type=Path, default=HERE.parent / "results.png")
     parser.add_argument("--no-chart", action="store_true")
     parser.add_argument("--json", type=Path, help="also write every round's figures here")
     parser.add_argument(
@@ -885,8 +904,11 @@ def main(argv: list[str] | None = None) -> int:
         return replot(args.replot, None if args.no_chart else args.chart)
     args.rounds = args.rounds or (2 if args.quick else 5)
     args.duration = args.duration or ("2s" if args.quick else "5s")
-    if shutil.which("wrk") is None:
-        parser.error("wrk is not installed: run bench/servers/install-wrk")
+    if shutil.which("wrk") is None:  # the set-up: install it (Debian/Ubuntu) or say how
+        print("wrk is missing: running bench/servers/install-wrk", file=sys.stderr)
+        subprocess.run([str(HERE / "install-wrk")], check=False)
+        if shutil.which("wrk") is None:
+            parser.error("wrk is not installed and install-wrk failed: apt-get install wrk")
     if not sys.platform.startswith("linux"):
         parser.error("Linux only: the servers' CPU time is read from /proc")
     selected = [s for s in SCENARIOS if not args.only or s.key in args.only]
@@ -910,8 +932,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nNoise:")
     print(noise_report(noise, cells))
     if not args.no_chart:
-        load = f"load {min(noise.load, default=0):.0f}-{max(noise.load, default=0):.0f}"
-        draw(cells, args.chart, args.workers, f"{os.cpu_count()} CPUs shared, {load}")
+        draw(cells, args.chart, args.workers, SUBTITLE)
         print(f"\nchart: {args.chart}")
     if args.json:
         rows = [
