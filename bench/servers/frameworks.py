@@ -23,7 +23,7 @@ wrk's figures, the CPU time the server's processes used per request (from
 /proc) is given: it moves less than requests per second when other jobs share
 the cores.
 
-    uv run python bench/servers/frameworks.py                 # everything, ~15 minutes
+    uv run python bench/servers/frameworks.py                 # everything, ~18 minutes
     uv run python bench/servers/frameworks.py --only hello --workers 1 --rounds 9
     uv run python bench/servers/frameworks.py --quick         # ~3 minutes, rough
 
