@@ -8,8 +8,10 @@ Scenarios 1-4 run in-process (a WSGI environ replayed, no sockets; rounds
 interleave the frameworks and each keeps its best round); scenario 5 serves
 static files over a real server (waitress) measured with wrk on 127.0.0.1.
 Prints a Markdown table of requests per second with pegboard's speed-up over
-each row, checks the issue's targets, and draws bench/results.png. See
-bench/README.md for what each scenario does and why it is fair.
+each row, checks the issue's targets, and draws bench/results-inprocess.png
+(bench/results.png is the chart of the frameworks over real servers, drawn by
+bench/servers/frameworks.py). See bench/README.md for what each scenario does
+and why it is fair.
 """
 
 from __future__ import annotations
@@ -285,7 +287,7 @@ def main() -> int:
     )
     parser.add_argument("--wrk-duration", help="wrk time per static run (default 3s; quick 1s)")
     parser.add_argument("--wrk-rounds", type=int, help="static rounds (default 3; quick 1)")
-    parser.add_argument("--chart", default=str(HERE / "results.png"), help="PNG path")
+    parser.add_argument("--chart", default=str(HERE / "results-inprocess.png"), help="PNG path")
     parser.add_argument("--no-chart", action="store_true", help="do not draw the PNG")
     parser.add_argument("--json", help="also write the rows to this JSON file")
     parser.add_argument(

@@ -67,23 +67,27 @@ def _stack_body(visits: int) -> str:
     return f"Visit {visits}\n{PAGE}"
 
 
-def raw_stack() -> WSGIApp:
+def raw_stack(store: Any = None) -> WSGIApp:
     """The same work written by hand as one WSGI callable: the floor of the scenario.
 
     A dict of JSON records keyed by a cookie, gzip at the same level (mtime 0),
     an MD5 ETag of the compressed body, Vary, the cookie renewed. No
     conditional requests, no locking, no checks: what no framework can beat.
+    ``store`` may be any object with ``get(sid)`` and ``store[sid] = record``
+    (bench/servers keeps the records in Redis); a dict by default.
     """
-    store: dict[str, bytes] = {}
+    if store is None:
+        store = {}
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         cookie = environ.get("HTTP_COOKIE", "")
         sid = cookie.partition("sid=")[2].partition(";")[0]
-        if sid not in store:
+        record = store.get(sid) if sid else None
+        if record is None:
             sid = secrets.token_urlsafe(32)
             data: dict[str, Any] = {}
         else:
-            data = json.loads(store[sid])
+            data = json.loads(record)
         data["visits"] = visits = data.get("visits", 0) + 1
         store[sid] = json.dumps(data).encode()
         body = gzip.compress(_stack_body(visits).encode(), LEVEL, mtime=0)
@@ -107,15 +111,23 @@ def raw_stack() -> WSGIApp:
 STACK_TOOLS = ("sessions", "gzip", "etags")
 
 
-def pegboard_stack(tools: tuple[str, ...] = STACK_TOOLS) -> WSGIApp:
-    """The stack on pegboard; ``tools`` picks some of its tools (for the breakdown)."""
+def pegboard_stack(
+    tools: tuple[str, ...] = STACK_TOOLS, session_options: dict[str, Any] | None = None
+) -> WSGIApp:
+    """The stack on pegboard; ``tools`` picks some of its tools (for the breakdown).
+
+    ``session_options`` are more ``tools.sessions.*`` settings (another store).
+    """
     import pegboard
     import pegboard_etags
     import pegboard_gzip
     import pegboard_sessions
 
     options = {
-        "sessions": {"tools.sessions.on": True},
+        "sessions": {
+            "tools.sessions.on": True,
+            **{f"tools.sessions.{k}": v for k, v in (session_options or {}).items()},
+        },
         "gzip": {"tools.gzip.on": True, "tools.gzip.compress_level": LEVEL},
         "etags": {"tools.etags.on": True, "tools.etags.autotags": True},
     }
@@ -164,7 +176,7 @@ def cherrypy_stack() -> WSGIApp:
     return app
 
 
-def _flask_stack(session_store: str) -> WSGIApp:
+def _flask_stack(session_store: str, redis_url: str | None = None) -> WSGIApp:
     import flask
     from flask_compress import Compress
 
@@ -177,6 +189,12 @@ def _flask_stack(session_store: str) -> WSGIApp:
 
         # Server-side sessions in process memory: the peer of pegboard's RAM store.
         app.config.update(SESSION_TYPE="cachelib", SESSION_CACHELIB=SimpleCache(threshold=10000))
+        Session(app)
+    elif session_store == "redis":
+        import redis
+        from flask_session import Session
+
+        app.config.update(SESSION_TYPE="redis", SESSION_REDIS=redis.Redis.from_url(redis_url))
         Session(app)
     Compress(app)  # its after_request runs last: compresses, suffixes the ETag, answers 304
 
@@ -202,6 +220,11 @@ def flask_stack_cookie() -> WSGIApp:
 def flask_stack_server() -> WSGIApp:
     """Flask-Session with an in-memory cachelib store."""
     return _flask_stack("server")
+
+
+def flask_stack_redis(url: str) -> WSGIApp:
+    """Flask-Session on Redis (its store shared by several processes)."""
+    return _flask_stack("redis", url)
 
 
 def stack_environ(app: WSGIApp) -> dict[str, Any]:

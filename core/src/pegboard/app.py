@@ -496,7 +496,9 @@ class App:
                     runner(req, resp)
                 handler = req.handler
                 if handler is not None:
-                    result = handler(req, resp, **req.path_params)
+                    params = req.path_params
+                    # PERF: a route without parameters skips the keyword unpacking.
+                    result = handler(req, resp, **params) if params else handler(req, resp)
                     if result is not None:
                         if type(result) is not str and type(result) is not bytes:
                             result = handler_result(req, result, resp)

@@ -11,6 +11,10 @@ from .headers import ResponseHeaders
 
 __all__ = ["Response"]
 
+# PERF: empty headers without a Python-level __init__ call (one per request).
+_new_headers = object.__new__
+_DEFAULT_TYPE = "text/html; charset=utf-8"  # a str body's type when the handler set none
+
 
 class Response:
     """Status, headers, cookies and a body that is either bytes or a stream.
@@ -25,7 +29,9 @@ class Response:
 
     def __init__(self) -> None:
         self._status = 200
-        self.headers = ResponseHeaders()
+        headers = _new_headers(ResponseHeaders)
+        headers._items = {}
+        self.headers = headers
         self._body = b""
         self.stream: Iterable[bytes] | None = None
         self.cookies: dict[str, Cookie] = {}
@@ -63,10 +69,15 @@ class Response:
                 if close is not None:
                     close()
             self.stream = None
-        # PERF: str is what handlers return most, so it is tested first.
+        # PERF: str is what handlers return most, so it is tested first, and a
+        # response without a Content-Type gets the default without a method call.
         if type(value) is str or isinstance(value, str):
             self._body = value.encode("utf-8")
-            self._declare_utf8()
+            items = self.headers._items
+            if "content-type" not in items:
+                items["content-type"] = [("Content-Type", _DEFAULT_TYPE)]
+            else:
+                self._declare_utf8()
         elif value is None:
             self._body = b""
         elif isinstance(value, bytes):
@@ -82,7 +93,7 @@ class Response:
         items = self.headers._items
         current = items.get("content-type")
         if current is None:
-            items["content-type"] = [("Content-Type", "text/html; charset=utf-8")]
+            items["content-type"] = [("Content-Type", _DEFAULT_TYPE)]
             return
         name, ctype = current[0]
         if ctype.startswith("text/") and "charset" not in ctype:

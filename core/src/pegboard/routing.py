@@ -191,7 +191,9 @@ class Router:
         self.dynamic: list[Route] = []
         self.converters = dict(CONVERTERS)
         self._regex: re.Pattern[str] | None = None
-        self._slots: dict[int, tuple[Route, int, int]] = {}
+        # marker group -> (route, its first group, its group count, the name of its
+        # only parameter when that is a plain string, else None)
+        self._slots: dict[int, tuple[Route, int, int, str | None]] = {}
         # (prefix, route) of the fallbacks, the longest prefix first
         self._fallbacks: list[tuple[str, Route]] = []
         self._compiled = False
@@ -229,7 +231,7 @@ class Router:
         whatever is below their prefix that no template matched.
         """
         parts = []
-        slots: dict[int, tuple[Route, int, int]] = {}
+        slots: dict[int, tuple[Route, int, int, str | None]] = {}
         group = 0
         for route in self.dynamic:
             if route.fallback:
@@ -237,7 +239,8 @@ class Router:
             first = group + 1
             count = len(route.param_names)
             group += count + 1
-            slots[group] = (route, first, count)
+            single = route.param_names[0] if count == 1 and route._plain else None
+            slots[group] = (route, first, count, single)
             parts.append(f"{route.pattern}()")
         self._regex = re.compile("(?:" + "|".join(parts) + r")\Z") if parts else None
         self._slots = slots
@@ -269,8 +272,8 @@ class Router:
                     return fallback, _NO_PARAMS  # its handler reads the path itself
             return None, {}
         # The marker group closes last, so lastindex tells which template matched.
-        route, first, count = self._slots[m.lastindex or 0]
-        if count == 1 and route._plain:
+        route, first, count, single = self._slots[m.lastindex or 0]
+        if single is not None:
             # PERF: the common one-string-parameter route skips the tuple slicing.
-            return route, {route.param_names[0]: m.group(first)}
+            return route, {single: m.group(first)}
         return route, route.convert(m.groups()[first - 1 : first - 1 + count])

@@ -171,7 +171,7 @@ def _granian_load(load_app: Callable[[], WSGIApp], settings: Settings) -> WSGIAp
         max_body_size=body_limit(app, settings.max_body_size),
         readers=settings.body_readers,
         threads=settings.threads,
-    )
+    ).wsgi
 
 
 def _granian_worker(*args: Any, **kwargs: Any) -> None:
