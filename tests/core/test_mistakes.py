@@ -213,6 +213,28 @@ MISTAKES = [
         "a port that is no number",
         command("serve", "app.py", "--port", "http", files={"app.py": APP}),
     ),
+    Mistake(
+        "no body readers",
+        command(
+            "serve",
+            "app.py",
+            "--config",
+            "site.toml",
+            files={"app.py": APP, "site.toml": "[server]\nbody_readers = 0\n"},
+        ),
+    ),
+    Mistake(
+        "body readers on waitress, which has none",
+        command(
+            "serve",
+            "app.py",
+            "--server",
+            "waitress",
+            "--config",
+            "site.toml",
+            files={"app.py": APP, "site.toml": "[server]\nbody_readers = 4\n"},
+        ),
+    ),
     Mistake("a handler returning a number", handler_returns("shop", "42")),
     Mistake("a handler returning an object", handler_returns("blog", "object()")),
 ]

@@ -273,6 +273,18 @@ def test_waitress_refuses_several_workers() -> None:
         serving.serve(_never, server="waitress", workers=2)
 
 
+@pytest.mark.skipif("waitress" not in INSTALLED, reason="waitress not installed")
+def test_waitress_refuses_body_readers_it_would_not_use() -> None:
+    with pytest.raises(ValueError, match="body_readers"):
+        serving.serve(_never, server="waitress", readers=4)
+
+
+def test_default_body_readers_are_two_per_thread_and_at_least_eight() -> None:
+    assert serving.body_readers(8) == 16
+    assert serving.body_readers(1) == 8
+    assert serving.body_readers(32) == 64
+
+
 def test_bad_counts_are_value_errors() -> None:
     with pytest.raises(ValueError):
         serving.serve(_never, workers=0)

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from pegboard.serving import available_servers
+from pegboard.serving import available_servers, body_readers
 
 from .servedapp import Served, serve
 
@@ -109,8 +109,15 @@ def test_slow_bodies_and_headers_do_not_slow_other_requests(served: Served) -> N
     p99 = ordered[int(0.99 * (len(ordered) - 1))]
     assert len(latencies) > 100, latencies
     assert p99 < 0.100, f"p99 {p99 * 1000:.1f} ms over {len(latencies)} requests"
-    # The slow clients were slow, not stalled: none of them was cut off.
-    assert all(still_open), still_open.count(False)
+    bodies, headers = still_open[: 4 * THREADS], still_open[4 * THREADS :]
+    # The slow clients were slow, not stalled: none of the slow headers was cut off,
+    # nor any slow body that got a reader; on granian the bodies past the readers
+    # were turned away at once (503) rather than queued.
+    assert all(headers), headers.count(False)
+    if served.server == "granian":
+        assert bodies.count(True) == body_readers(THREADS), bodies.count(True)
+    else:  # waitress reads every body in its own loop
+        assert all(bodies), bodies.count(False)
     assert not served.lines("handled"), "a handler ran on a partial body"
 
 
@@ -210,3 +217,42 @@ def test_a_fast_upload_still_works_while_slow_ones_hold_connections(served: Serv
     response = asyncio.run(scenario())
     assert response.status_code == 200
     assert response.text.startswith("2 ")
+
+
+async def _post_status(port: int) -> tuple[int, dict[str, str]]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi")
+        return await asyncio.wait_for(_read_head(reader), 5)
+    finally:
+        writer.close()
+
+
+@pytest.mark.skipif("granian" not in SERVERS, reason="body readers are granian's")
+def test_server_body_readers_bounds_the_bodies_read_at_once(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """``server.body_readers = 2``: a third body in flight gets a 503 at once, GETs go on."""
+    running = serve(
+        tmp_path_factory.mktemp("readers"), "granian", CONFIG + "body_readers = 2\n"
+    )
+
+    async def scenario() -> tuple[tuple[int, dict[str, str]], float, tuple[int, dict[str, str]]]:
+        stop = asyncio.Event()
+        head = b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n"
+        slow = [asyncio.ensure_future(_dribble(running.port, head, stop)) for _ in range(2)]
+        await asyncio.sleep(0.5)
+        turned_away = await _post_status(running.port)
+        fetched = await _get(running.port)
+        stop.set()
+        await asyncio.gather(*slow)
+        await asyncio.sleep(0.2)  # the readers are free again
+        return turned_away, fetched, await _post_status(running.port)
+
+    try:
+        (status, headers), get_seconds, after = asyncio.run(scenario())
+    finally:
+        running.stop()
+    assert status == 503 and headers.get("retry-after") == "1", (status, headers)
+    assert get_seconds < 1.0
+    assert after[0] == 200, after

@@ -92,10 +92,20 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     threads = args.threads if args.threads is not None else server.get("threads", 8)
     name = args.server or server.get("name")
     body_timeout = server.get("body_timeout", serving.BODY_TIMEOUT)
+    readers = server.get("body_readers")
     if workers < 1 or threads < 1:
         raise UsageError(
             f"workers and threads must be 1 or more, got {workers} and {threads}; "
             "set --workers/--threads (or server.workers/server.threads) to at least 1"
+        )
+    if readers is not None and readers < 1:
+        raise UsageError(f"server.body_readers must be 1 or more, got {readers}; set it to 1+")
+    if readers is not None and (name or next(iter(serving.available_servers()), None)) == (
+        "waitress"
+    ):
+        raise UsageError(
+            "server.body_readers is granian's; waitress reads every body in its own loop: "
+            "remove the setting, or serve with granian"
         )
     if args.debug:
         print(
@@ -118,6 +128,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             threads=threads,
             server=name,
             body_timeout=body_timeout,
+            readers=readers,
         )
     except ValueError as exc:  # settings the server cannot honour
         raise UsageError(str(exc)) from None

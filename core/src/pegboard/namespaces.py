@@ -34,6 +34,7 @@ GLOBAL_OPTIONS: dict[str, dict[str, Any]] = {
         "threads": int,
         "name": str,
         "body_timeout": float,
+        "body_readers": int,
     },
     "plugins": {"disable": list[str]},
     "request": {"allowed_hosts": list[str]},
@@ -59,6 +60,11 @@ OPTION_DOCS: dict[str, tuple[Any, str]] = {
     "server.body_timeout": (
         30.0,
         "seconds a request body may send nothing before a 408 (see servers.md)",
+    ),
+    "server.body_readers": (
+        None,
+        "request bodies read at once per process (granian); more get a 503 at once; "
+        "unset: 2 per thread, at least 8 (see servers.md)",
     ),
     "plugins.disable": ([], "entry-point or distribution names not to load"),
     "request.allowed_hosts": (

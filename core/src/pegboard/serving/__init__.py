@@ -55,8 +55,14 @@ def available_servers() -> list[str]:
 
 
 def body_readers(threads: int) -> int:
-    """Request bodies read at once by default: 8 per request thread, at least 32."""
-    return max(32, 8 * threads)
+    """Request bodies read at once by default: 2 per request thread, at least 8.
+
+    Each reader is one more granian thread, and granian's pool grows into all of
+    them under load, bodies or not: hello world over a socket lost 25-30% at 64
+    readers against 16 (docs/servers.md). Uploads past the limit get a 503 at once;
+    ``server.body_readers`` raises it for sites that take many slow uploads.
+    """
+    return max(8, 2 * threads)
 
 
 def serve(
@@ -99,6 +105,11 @@ def serve(
     if name not in installed:
         known = ", ".join(installed) or "none (pip install granian)"
         raise ValueError(f"server {name!r} is not available; installed: {known}")
+    if readers is not None and name == "waitress":
+        raise ValueError(
+            "body readers (server.body_readers) are granian's; waitress reads every body "
+            "in its own loop: remove the setting, or serve with granian"
+        )
     if threading.current_thread() is not threading.main_thread():
         raise RuntimeError("serve() handles signals, so it must run in the main thread")
     settings = Settings(
