@@ -78,15 +78,6 @@ class ResponseCompression:
         self.media = media
         self.min_size = min_size
 
-    def _coding(self, req: Request) -> str | None:
-        header = req.environ.get("HTTP_ACCEPT_ENCODING")
-        if header is None:
-            return None  # PERF: no header, no state to read
-        found: str | None = req.state.get(STATE, _UNSET)
-        if found is _UNSET:  # negotiate did not run (an error answered before it)
-            return self.negotiator.choose(header)
-        return found
-
     def negotiate(self, req: Request, resp: Response) -> None:
         """Choose the coding now and widen the conditional headers for it."""
         environ = req.environ
@@ -133,7 +124,14 @@ class ResponseCompression:
         headers.add_vary("Accept-Encoding")
         if status == 206 or req.method == "HEAD":
             return
-        name = self._coding(req)
+        # PERF: _coding() inlined: negotiate() kept the choice in req.state when the
+        # client sent Accept-Encoding.
+        header = req.environ.get("HTTP_ACCEPT_ENCODING")
+        if header is None:
+            return
+        name: str | None = req.state.get(STATE, _UNSET)
+        if name is _UNSET:  # negotiate did not run (an error answered before it)
+            name = self.negotiator.choose(header)
         if name is None:
             return
         coding = self.codings[name]
@@ -147,7 +145,7 @@ class ResponseCompression:
             if len(body) < self.min_size or not body:
                 return
             compressed = coding.compress(body)
-            resp.body = compressed
+            resp.set_body(compressed)  # PERF: the method itself, not the property around it
             # PERF: trusted writes: a number, and a coding name from our own list.
             headers.set_trusted("Content-Length", str(len(compressed)), "content-length")
         headers.set_trusted("Content-Encoding", name, "content-encoding")
