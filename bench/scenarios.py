@@ -115,9 +115,13 @@ def raw_stack() -> WSGIApp:
     renewed for an hour, its id in a cookie with Max-Age and Expires; the
     body gzipped at the same level with the same library as the gzip tool;
     the ETag a BLAKE2b of the identity body with the coding's suffix, as
-    etags and gzip make it, and a matching If-None-Match answered 304;
-    Vary names both headers the answer depends on. What it leaves out is
-    what this request does not need: other codings, other stores, options.
+    etags and gzip make it, If-Match (412) and If-None-Match (304) answered;
+    Vary names both headers the answer depends on.
+
+    What it leaves out is what this request does not need, or what has no
+    effect on its answer: routing, other codings and stores, options and
+    their checks, the session id's shape check (a dict lookup is safe with any
+    string), the creation time the tools keep for ``max_age``, error pages.
     """
     compress = _gzip_compress()
     # session id -> [JSON payload, expiry time, the session's lock]; a record is
@@ -171,9 +175,19 @@ def raw_stack() -> WSGIApp:
             ("ETag", etag),
             ("Set-Cookie", cookie),
         ]
+        wanted = environ.get("HTTP_IF_MATCH")  # strong comparison; W/ tags never match
+        if (
+            wanted is not None
+            and wanted.strip() != "*"
+            and etag not in (t.strip() for t in wanted.split(","))
+        ):
+            start_response("412 Precondition Failed", [("Content-Length", "0")])
+            return [b""]
         held = environ.get("HTTP_IF_NONE_MATCH")
-        if held is not None and etag in (t.strip().removeprefix("W/") for t in held.split(",")):
-            start_response("304 Not Modified", headers)
+        if held is not None and (
+            held.strip() == "*" or etag in (t.strip().removeprefix("W/") for t in held.split(","))
+        ):
+            start_response("304 Not Modified", headers[1:])  # no Content-Type, as the core
             return [b""]
         body = text
         if gzipped:

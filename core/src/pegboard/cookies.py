@@ -36,6 +36,16 @@ def parse_cookie_header(header: str) -> dict[str, str]:
     (the standard library's SimpleCookie drops everything after one bad pair).
     The first occurrence of a name wins, as browsers send the most specific first.
     """
+    if ";" not in header:
+        # PERF: one cookie (a site whose only cookie is its session's): no list, no loop.
+        name, sep, value = header.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            return {}
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        return {name: value}
     cookies: dict[str, str] = {}
     for pair in header.split(";"):
         name, sep, value = pair.partition("=")

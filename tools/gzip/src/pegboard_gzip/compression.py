@@ -52,10 +52,6 @@ def _declared_below(length: str | None, limit: int) -> bool:
     return int(length) < limit
 
 
-def _no_transform(value: str | None) -> bool:
-    return value is not None and parse_cache_control(value).no_transform
-
-
 class ResponseCompression:
     """What one compiled plan needs to compress responses; its hooks are the bound methods.
 
@@ -117,9 +113,10 @@ class ResponseCompression:
             self._restore_held_tag(req, resp)
             return
         # The core sends text/html when nothing set a type.
-        if not self.media.matches(content_type or "text/html") or _no_transform(
-            headers.get("Cache-Control")
-        ):
+        if not self.media.matches(content_type or "text/html"):
+            return
+        cache_control = headers.get("Cache-Control")
+        if cache_control is not None and parse_cache_control(cache_control).no_transform:
             return
         headers.add_vary("Accept-Encoding")
         if status == 206 or req.method == "HEAD":
