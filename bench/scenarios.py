@@ -14,12 +14,20 @@ nothing.
 
 from __future__ import annotations
 
+import email.utils
+import functools
 import gzip
 import hashlib
 import importlib.util
 import json
+import json.encoder
+import json.scanner
+import math
 import random
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,40 +75,170 @@ def _stack_body(visits: int) -> str:
     return f"Visit {visits}\n{PAGE}"
 
 
-def raw_stack(store: Any = None) -> WSGIApp:
+def _gzip_compress() -> Callable[[bytes], bytes]:
+    """gzip at LEVEL with the library pegboard's gzip tool uses: zlib-ng when installed.
+
+    The floor compresses with the same code as the tool, so that the ratio
+    measures what is around the compression, not which zlib was built.
+    """
+    try:
+        from zlib_ng import zlib_ng as zlib_impl
+    except ImportError:  # the gzip tool's own fallback
+        import zlib as zlib_impl
+    return functools.partial(zlib_impl.compress, level=LEVEL, wbits=31)  # gzip, mtime 0
+
+
+@functools.lru_cache(maxsize=64)
+def _cookie_date(seconds: int) -> str:
+    return email.utils.formatdate(seconds, usegmt=True)
+
+
+SESSION_SECONDS = 3600  # pegboard's default idle timeout: 60 minutes
+MAX_SESSIONS = 100_000  # pegboard's RAM store's default bound
+LOCK_SECONDS = 10.0  # pegboard's default lock_timeout
+
+# JSON through the C encoder and scanner built once, as the sessions tool encodes:
+# json.dumps()/json.loads() would build an encoder and sniff the input's encoding
+# on every call, a handicap the tool does not have.
+_json_chunks = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+    None, None, json.encoder.encode_basestring, None, ":", ",", False, False, True
+)
+_json_scan = json.scanner.c_make_scanner(json.JSONDecoder())  # type: ignore[attr-defined]
+
+
+def raw_stack() -> WSGIApp:
     """The same work written by hand as one WSGI callable: the floor of the scenario.
 
-    A dict of JSON records keyed by a cookie, gzip at the same level (mtime 0),
-    an MD5 ETag of the compressed body, Vary, the cookie renewed. No
-    conditional requests, no locking, no checks: what no framework can beat.
-    ``store`` may be any object with ``get(sid)`` and ``store[sid] = record``
-    (bench/servers keeps the records in Redis); a dict by default.
+    What the three tools do for this request, with no framework, hooks or
+    configuration: the session is a JSON record in a bounded dict (least
+    recently used dropped first), read and written under its own lock,
+    renewed for an hour, its id in a cookie with Max-Age and Expires; the
+    body gzipped at the same level with the same library as the gzip tool;
+    the ETag a BLAKE2b of the identity body with the coding's suffix, as
+    etags and gzip make it, If-Match (412) and If-None-Match (304) answered;
+    Vary names both headers the answer depends on.
+
+    What it leaves out is what this request does not need, or what has no
+    effect on its answer: routing, other codings and stores, options and
+    their checks, the session id's shape check (a dict lookup is safe with any
+    string), the creation time the tools keep for ``max_age``, error pages.
     """
-    if store is None:
-        store = {}
+    compress = _gzip_compress()
+    # session id -> [JSON payload, expiry time, the session's lock]; a record is
+    # changed in place, so a request waiting on its lock reads what the holder wrote.
+    records: OrderedDict[str, list[Any]] = OrderedDict()
+    guard = threading.Lock()  # records is changed by one thread at a time
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         cookie = environ.get("HTTP_COOKIE", "")
-        sid = cookie.partition("sid=")[2].partition(";")[0]
-        record = store.get(sid) if sid else None
+        session_id = cookie.partition("session_id=")[2].partition(";")[0]
+        record = records.get(session_id)
+        data = None
+        if record is not None:
+            lock = record[2]
+            if not lock.acquire(timeout=LOCK_SECONDS):
+                start_response("503 Service Unavailable", [("Retry-After", "1")])
+                return [b"This session is busy with another request."]
+            if records.get(session_id) is record and record[1] > time.time():
+                data = _json_scan(record[0].decode(), 0)[0]
+            else:  # expired, or dropped while we waited
+                lock.release()
+                record = None
+        if data is None:
+            session_id = secrets.token_urlsafe(32)
+            data = {}
+        data["visits"] = visits = data.get("visits", 0) + 1
+        payload = "".join(_json_chunks(data, 0)).encode()
+        now = time.time()
+        with guard:
+            if record is None:
+                records[session_id] = [payload, now + SESSION_SECONDS, threading.Lock()]
+                if len(records) > MAX_SESSIONS:
+                    records.popitem(last=False)
+            else:
+                record[0], record[1] = payload, now + SESSION_SECONDS
+                records[session_id] = record  # back in if it was dropped meanwhile
+                records.move_to_end(session_id)
+        if record is not None:
+            record[2].release()
+        cookie = (
+            f"session_id={session_id}; Path=/; Max-Age={SESSION_SECONDS}; "
+            f"Expires={_cookie_date(math.ceil(now) + SESSION_SECONDS)}; HttpOnly; SameSite=Lax"
+        )
+        text = _stack_body(visits).encode()
+        gzipped = "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "")
+        etag = hashlib.blake2b(text, digest_size=16).hexdigest()
+        etag = f'"{etag}-gzip"' if gzipped else f'"{etag}"'
+        headers = [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Vary", "Cookie, Accept-Encoding"),
+            ("ETag", etag),
+            ("Set-Cookie", cookie),
+        ]
+        wanted = environ.get("HTTP_IF_MATCH")  # strong comparison; W/ tags never match
+        if (
+            wanted is not None
+            and wanted.strip() != "*"
+            and etag not in (t.strip() for t in wanted.split(","))
+        ):
+            start_response("412 Precondition Failed", [("Content-Length", "0")])
+            return [b""]
+        held = environ.get("HTTP_IF_NONE_MATCH")
+        if held is not None and (
+            held.strip() == "*" or etag in (t.strip().removeprefix("W/") for t in held.split(","))
+        ):
+            start_response("304 Not Modified", headers[1:])  # no Content-Type, as the core
+            return [b""]
+        body = text
+        if gzipped:
+            body = compress(text)
+            headers.append(("Content-Encoding", "gzip"))
+        headers.append(("Content-Length", str(len(body))))
+        start_response("200 OK", headers)
+        return [body]
+
+    return app
+
+
+def raw_stack_shared(store: Any) -> WSGIApp:
+    """The stack's floor with its sessions in a store shared by processes (bench/servers).
+
+    ``store`` has ``get(session_id)`` and ``store[session_id] = record`` (Redis
+    there): one read and one write per request, as many round trips as the
+    sessions tool makes, but no lock, no expiry and no bound, which a shared
+    store would need; gzip, the ETag, Vary and the cookie as in :func:`raw_stack`.
+    """
+    compress = _gzip_compress()
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        cookie = environ.get("HTTP_COOKIE", "")
+        session_id = cookie.partition("session_id=")[2].partition(";")[0]
+        record = store.get(session_id) if session_id else None
         if record is None:
-            sid = secrets.token_urlsafe(32)
+            session_id = secrets.token_urlsafe(32)
             data: dict[str, Any] = {}
         else:
-            data = json.loads(record)
+            data = _json_scan(record.decode(), 0)[0]
         data["visits"] = visits = data.get("visits", 0) + 1
-        store[sid] = json.dumps(data).encode()
-        body = gzip.compress(_stack_body(visits).encode(), LEVEL, mtime=0)
-        etag = '"' + hashlib.md5(body).hexdigest() + '-gzip"'
+        store[session_id] = "".join(_json_chunks(data, 0)).encode()
+        now = time.time()
+        text = _stack_body(visits).encode()
+        body = compress(text)
+        etag = '"' + hashlib.blake2b(text, digest_size=16).hexdigest() + '-gzip"'
         start_response(
             "200 OK",
             [
                 ("Content-Type", "text/plain; charset=utf-8"),
-                ("Content-Encoding", "gzip"),
                 ("Vary", "Cookie, Accept-Encoding"),
                 ("ETag", etag),
+                (
+                    "Set-Cookie",
+                    f"session_id={session_id}; Path=/; Max-Age={SESSION_SECONDS}; "
+                    f"Expires={_cookie_date(math.ceil(now) + SESSION_SECONDS)}; "
+                    "HttpOnly; SameSite=Lax",
+                ),
+                ("Content-Encoding", "gzip"),
                 ("Content-Length", str(len(body))),
-                ("Set-Cookie", f"sid={sid}; Path=/; Max-Age=3600; HttpOnly; SameSite=Lax"),
             ],
         )
         return [body]

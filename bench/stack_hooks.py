@@ -5,7 +5,9 @@ wraps every hook of its compiled plan, the handler, the core's ``finish`` and th
 gzip coding's compress function in a ``perf_counter_ns`` timer, replays the
 stack request, and prints microseconds per request for each. The wrappers
 add a little to every figure (two clock reads each); the total is printed
-beside the unwrapped app's, measured in the same run.
+beside the unwrapped app's, measured in the same run. The floor
+(``scenarios.raw_stack``) runs in the same rounds, whole and with its own
+compress call timed the same way, so the two columns compare part by part.
 
     uv run python bench/stack_hooks.py [--requests 20000] [--rounds 5]
 """
@@ -17,8 +19,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import scenarios
 from hello import run_once
-from scenarios import pegboard_stack, stack_environ
+from scenarios import pegboard_stack, raw_stack, stack_environ
 
 _clock = time.perf_counter_ns
 
@@ -85,6 +88,16 @@ def main() -> None:
 
     plain = pegboard_stack()
     plain_environ = stack_environ(plain)
+    floor = raw_stack()
+    floor_environ = stack_environ(floor)
+    floor_spent: dict[str, int] = {}
+    compress = scenarios._gzip_compress
+    scenarios._gzip_compress = lambda: _timed(floor_spent, "zlib", compress())
+    try:
+        timed_floor = raw_stack()
+    finally:
+        scenarios._gzip_compress = compress
+    timed_floor_environ = stack_environ(timed_floor)
     timed_app = pegboard_stack()
     environ = stack_environ(timed_app)
     spent: dict[str, int] = {}
@@ -93,10 +106,17 @@ def main() -> None:
 
     finish = pegboard.app.finish
 
-    best_plain = best_total = float("inf")
+    best_plain = best_total = best_floor = best_floor_timed = float("inf")
     best: dict[str, float] = {}
+    floor_zlib = 0.0
     for _ in range(args.rounds):
         best_plain = min(best_plain, run_once(plain, args.requests, plain_environ))
+        best_floor = min(best_floor, run_once(floor, args.requests, floor_environ))
+        floor_spent.clear()
+        floor_total = run_once(timed_floor, args.requests, timed_floor_environ)
+        if floor_total < best_floor_timed:
+            best_floor_timed = floor_total
+            floor_zlib = floor_spent["zlib"] / args.requests / 1000
         spent.clear()
         pegboard.app.finish = timed_finish  # the module global App.__call__ calls
         try:
@@ -111,6 +131,11 @@ def main() -> None:
         print(f"  {micros:6.2f}  {label}")
     print(f"  {best_total:6.2f}  the whole request, timers in place")
     print(f"  {best_plain:6.2f}  the whole request, no timers")
+    print("the floor (raw_stack), same rounds")
+    print(f"  {floor_zlib:6.2f}    zlib (gzip)")
+    print(f"  {best_floor_timed - floor_zlib:6.2f}  everything else, timer in place")
+    print(f"  {best_floor:6.2f}  the whole request, no timer")
+    print(f"  {best_plain / best_floor:6.2f}x pegboard over the floor, no timers")
 
 
 if __name__ == "__main__":

@@ -106,7 +106,9 @@ FACTORIES: dict[str, Callable[[], Any]] = {
     "flask_stack_server": scenarios.flask_stack_server,
     "cherrypy_stack": scenarios.cherrypy_stack,
     # the tool stack, sessions in Redis (shared by the worker processes)
-    "raw_stack_redis": lambda: scenarios.raw_stack(_RedisRecords(_redis_url(), "bench-stack:")),
+    "raw_stack_redis": lambda: scenarios.raw_stack_shared(
+        _RedisRecords(_redis_url(), "bench-stack:")
+    ),
     "pegboard_stack_redis": lambda: scenarios.pegboard_stack(
         session_options=_pegboard_redis_options()
     ),

@@ -233,9 +233,7 @@ def test_server_body_readers_bounds_the_bodies_read_at_once(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     """``server.body_readers = 2``: a third body in flight gets a 503 at once, GETs go on."""
-    running = serve(
-        tmp_path_factory.mktemp("readers"), "granian", CONFIG + "body_readers = 2\n"
-    )
+    running = serve(tmp_path_factory.mktemp("readers"), "granian", CONFIG + "body_readers = 2\n")
 
     async def scenario() -> tuple[tuple[int, dict[str, str]], float, tuple[int, dict[str, str]]]:
         stop = asyncio.Event()

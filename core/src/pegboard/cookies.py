@@ -7,6 +7,7 @@ import functools
 import re
 from dataclasses import dataclass
 from email.utils import format_datetime
+from typing import Any
 
 __all__ = ["Cookie", "parse_cookie_header"]
 
@@ -14,6 +15,18 @@ _NAME_OK = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 # cookie-octet: visible ASCII except DQUOTE, comma, semicolon and backslash
 _VALUE_OK = re.compile(r"^[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*$")
 _SAMESITE = {"strict": "Strict", "lax": "Lax", "none": "None"}
+#: (name, path, domain, samesite as given, secure) -> samesite normalised, for the
+#: combinations that passed Cookie's checks; emptied when full
+_CHECKED: dict[tuple[str, str | None, str | None, str | None, bool], str | None] = {}
+_CHECKED_SIZE = 256
+_UNCHECKED: Any = object()
+
+
+def _bad_value(name: str) -> str:
+    return (
+        f"invalid characters in the value of cookie {name!r}; "
+        "encode it (for example with base64url) before setting it"
+    )
 
 
 def parse_cookie_header(header: str) -> dict[str, str]:
@@ -23,6 +36,16 @@ def parse_cookie_header(header: str) -> dict[str, str]:
     (the standard library's SimpleCookie drops everything after one bad pair).
     The first occurrence of a name wins, as browsers send the most specific first.
     """
+    if ";" not in header:
+        # PERF: one cookie (a site whose only cookie is its session's): no list, no loop.
+        name, sep, value = header.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            return {}
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        return {name: value}
     cookies: dict[str, str] = {}
     for pair in header.split(";"):
         name, sep, value = pair.partition("=")
@@ -60,13 +83,25 @@ class Cookie:
     partitioned: bool = False
 
     def __post_init__(self) -> None:
+        # PERF: a site sets few kinds of cookie (a session's, a CSRF token's), the same
+        # attributes on every response; a combination that passed is not checked again.
+        key = (self.name, self.path, self.domain, self.samesite, self.secure)
+        samesite = _CHECKED.get(key, _UNCHECKED)
+        if samesite is _UNCHECKED:
+            self._check()
+            if len(_CHECKED) >= _CHECKED_SIZE:
+                _CHECKED.clear()
+            _CHECKED[key] = self.samesite
+        else:
+            self.samesite = samesite
+            if not _VALUE_OK.fullmatch(self.value):
+                raise ValueError(_bad_value(self.name))
+
+    def _check(self) -> None:
         if not _NAME_OK.fullmatch(self.name):
             raise ValueError(f"invalid cookie name {self.name!r}")
         if not _VALUE_OK.fullmatch(self.value):
-            raise ValueError(
-                f"invalid characters in the value of cookie {self.name!r}; "
-                "encode it (for example with base64url) before setting it"
-            )
+            raise ValueError(_bad_value(self.name))
         if self.samesite is not None:
             normalised = _SAMESITE.get(self.samesite.lower())
             if normalised is None:
@@ -80,28 +115,49 @@ class Cookie:
                 raise ValueError(f"invalid cookie attribute {attr!r}")
 
     def header_value(self) -> str:
-        parts = [f"{self.name}={self.value}"]
-        if self.path:
-            parts.append(f"Path={self.path}")
-        if self.domain:
-            parts.append(f"Domain={self.domain}")
+        # PERF: every renewed session cookie is rendered on its response. The
+        # attributes around Max-Age and Expires are the same on every response of a
+        # kind of cookie: rendered once per combination; the date cached per second.
+        key = (self.path, self.domain, self.secure, self.httponly, self.samesite, self.partitioned)
+        parts = _RENDERED.get(key)
+        if parts is None:
+            parts = _render_attributes(key)
+        line = f"{self.name}={self.value}{parts[0]}"
         if self.max_age is not None:
-            parts.append(f"Max-Age={int(self.max_age)}")
-        if self.expires is not None:
-            when = self.expires
+            line = f"{line}; Max-Age={int(self.max_age)}"
+        when = self.expires
+        if when is not None:
             if isinstance(when, _dt.datetime):
                 if when.tzinfo is None:
                     when = when.replace(tzinfo=_dt.UTC)
-                seconds = int(when.timestamp())
-            else:
-                seconds = int(when)
-            parts.append("Expires=" + _http_date(seconds))
-        if self.secure:
-            parts.append("Secure")
-        if self.httponly:
-            parts.append("HttpOnly")
-        if self.samesite:
-            parts.append(f"SameSite={self.samesite}")
-        if self.partitioned:
-            parts.append("Partitioned")
-        return "; ".join(parts)
+                when = when.timestamp()
+            line = f"{line}; Expires={_http_date(int(when))}"
+        return line + parts[1]
+
+
+_AttributeKey = tuple[str | None, str | None, bool, bool, str | None, bool]
+#: (path, domain, secure, httponly, samesite, partitioned) -> the attributes before
+#: Max-Age and those after Expires, rendered; emptied when full
+_RENDERED: dict[_AttributeKey, tuple[str, str]] = {}
+
+
+def _render_attributes(key: _AttributeKey) -> tuple[str, str]:
+    path, domain, secure, httponly, samesite, partitioned = key
+    head = ""
+    if path:
+        head += f"; Path={path}"
+    if domain:
+        head += f"; Domain={domain}"
+    tail = ""
+    if secure:
+        tail += "; Secure"
+    if httponly:
+        tail += "; HttpOnly"
+    if samesite:
+        tail += f"; SameSite={samesite}"
+    if partitioned:
+        tail += "; Partitioned"
+    if len(_RENDERED) >= _CHECKED_SIZE:
+        _RENDERED.clear()
+    _RENDERED[key] = (head, tail)
+    return head, tail

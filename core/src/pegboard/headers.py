@@ -173,10 +173,15 @@ class ResponseHeaders:
             if len(values) == 1:
                 given, line = values[0]
                 wanted = name.lower()
-                for part in line.split(","):
-                    part = part.strip().lower()
-                    if part == wanted or part == "*":
-                        return
+                line_lower = line.lower()
+                # PERF: a name (or *) not found anywhere in the line is not one of its
+                # parts: no split. Sessions' "Cookie" then gzip's "Accept-Encoding" is
+                # the common pair.
+                if wanted in line_lower or "*" in line_lower:
+                    for part in line_lower.split(","):
+                        part = part.strip()
+                        if part == wanted or part == "*":
+                            return
                 value = f"{line}, {name}" if line.strip() else name
                 self._items["vary"] = [(given, self._check("Vary", value))]
                 return

@@ -199,11 +199,43 @@ def _runner(
         return None
     if len(callbacks) == 1:
         return callbacks[0]
+    if not any(failsafe[1:]):
+        # PERF: no failsafe hook after the first, so a failure runs nothing more: a
+        # plain sequence of calls, with no loop, index or handler (two or three hooks
+        # is what a plan with a few tools on has at a hookpoint).
+        return _sequence(callbacks)
 
     def run(req: Any, resp: Any) -> None:
         run_hooks(callbacks, failsafe, req, resp)
 
     return run
+
+
+def _sequence(callbacks: tuple[Callable[..., Any], ...]) -> Callable[[Any, Any], None]:
+    """Call each of ``callbacks`` in order; an exception stops the rest."""
+    if len(callbacks) == 2:
+        first, second = callbacks
+
+        def run_two(req: Any, resp: Any) -> None:
+            first(req, resp)
+            second(req, resp)
+
+        return run_two
+    if len(callbacks) == 3:
+        first, second, third = callbacks
+
+        def run_three(req: Any, resp: Any) -> None:
+            first(req, resp)
+            second(req, resp)
+            third(req, resp)
+
+        return run_three
+
+    def run_all(req: Any, resp: Any) -> None:
+        for callback in callbacks:
+            callback(req, resp)
+
+    return run_all
 
 
 def _sorted(hooks: tuple[Hook, ...]) -> tuple[Hook, ...]:

@@ -2,7 +2,7 @@
 
 Each test sends N well-formed ids that no store ever issued, then counts
 what the store really holds, by looking at it directly: the RAM store's
-dict, the directory, Redis's keys, Memcached's items (``lru_crawler
+dict and its records' locks, the directory, Redis's keys, Memcached's items (``lru_crawler
 metadump``), PostgreSQL's rows and advisory locks.
 """
 
@@ -18,7 +18,7 @@ from urllib.parse import unquote
 import pytest
 
 import pegboard
-from pegboard_sessions import is_valid_id, stores_of
+from pegboard_sessions import LockTimeout, is_valid_id, stores_of
 
 N = 200  # made-up ids per test
 
@@ -82,6 +82,14 @@ def contents(
         storage = handle.storage
         found.records = {i for i in ids if storage.load(i) is not None}
         found.other = ["unknown record"] * (len(storage) - len(found.records))
+        # A record keeps its own lock: one still held cannot be taken without waiting.
+        for session_id in found.records:
+            try:
+                token = storage.acquire_lock(session_id, 0.0, 1.0)
+            except LockTimeout:
+                found.locks.add(session_id)
+            else:
+                storage.release_lock(session_id, token)
     elif backend.name == "file":
         for path in Path(options["storage_path"]).iterdir():
             name = path.name

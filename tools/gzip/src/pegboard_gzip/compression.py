@@ -52,10 +52,6 @@ def _declared_below(length: str | None, limit: int) -> bool:
     return int(length) < limit
 
 
-def _no_transform(value: str | None) -> bool:
-    return value is not None and parse_cache_control(value).no_transform
-
-
 class ResponseCompression:
     """What one compiled plan needs to compress responses; its hooks are the bound methods.
 
@@ -77,15 +73,6 @@ class ResponseCompression:
         self.codings = dict(codings)
         self.media = media
         self.min_size = min_size
-
-    def _coding(self, req: Request) -> str | None:
-        header = req.environ.get("HTTP_ACCEPT_ENCODING")
-        if header is None:
-            return None  # PERF: no header, no state to read
-        found: str | None = req.state.get(STATE, _UNSET)
-        if found is _UNSET:  # negotiate did not run (an error answered before it)
-            return self.negotiator.choose(header)
-        return found
 
     def negotiate(self, req: Request, resp: Response) -> None:
         """Choose the coding now and widen the conditional headers for it."""
@@ -126,14 +113,22 @@ class ResponseCompression:
             self._restore_held_tag(req, resp)
             return
         # The core sends text/html when nothing set a type.
-        if not self.media.matches(content_type or "text/html") or _no_transform(
-            headers.get("Cache-Control")
-        ):
+        if not self.media.matches(content_type or "text/html"):
+            return
+        cache_control = headers.get("Cache-Control")
+        if cache_control is not None and parse_cache_control(cache_control).no_transform:
             return
         headers.add_vary("Accept-Encoding")
         if status == 206 or req.method == "HEAD":
             return
-        name = self._coding(req)
+        # PERF: _coding() inlined: negotiate() kept the choice in req.state when the
+        # client sent Accept-Encoding.
+        header = req.environ.get("HTTP_ACCEPT_ENCODING")
+        if header is None:
+            return
+        name: str | None = req.state.get(STATE, _UNSET)
+        if name is _UNSET:  # negotiate did not run (an error answered before it)
+            name = self.negotiator.choose(header)
         if name is None:
             return
         coding = self.codings[name]
@@ -147,7 +142,7 @@ class ResponseCompression:
             if len(body) < self.min_size or not body:
                 return
             compressed = coding.compress(body)
-            resp.body = compressed
+            resp.set_body(compressed)  # PERF: the method itself, not the property around it
             # PERF: trusted writes: a number, and a coding name from our own list.
             headers.set_trusted("Content-Length", str(len(compressed)), "content-length")
         headers.set_trusted("Content-Encoding", name, "content-encoding")

@@ -41,41 +41,48 @@ def _not_json(value: Any) -> Any:
 
 def _make_json() -> Serializer:
     """The JSON serializer: compact UTF-8, through the C encoder and scanner when present."""
-    encode: Callable[[Any], str]
-    decode: Callable[[str], Any]
-    if _c_encoder is not None:
-        # markers=None: no cycle check; a cyclic value ends in RecursionError, reported below.
-        chunks = _c_encoder(
-            None, _not_json, json.encoder.encode_basestring, None, ":", ",", False, False, True
-        )
+    if _c_encoder is None or _c_scanner is None:  # pragma: no cover - CPython has them
+        return _json_fallback()
+    # markers=None: no cycle check; a cyclic value ends in RecursionError, reported below.
+    chunks = _c_encoder(
+        None, _not_json, json.encoder.encode_basestring, None, ":", ",", False, False, True
+    )
+    scan = _c_scanner(json.JSONDecoder())
 
-        def encode(obj: Any) -> str:
-            return "".join(chunks(obj, 0))
-    else:  # pragma: no cover - CPython always has the accelerator
-        encode = _ENCODER.encode
-    if _c_scanner is not None:
-        scan = _c_scanner(json.JSONDecoder())
-
-        def decode(text: str) -> Any:
-            try:
-                value, end = scan(text, 0)
-            except StopIteration:
-                raise ValueError("no JSON value at the start") from None
-            if end != len(text):
-                raise ValueError(f"extra data after the JSON value at {end}")
-            return value
-    else:  # pragma: no cover
-        decode = json.JSONDecoder().decode
-
+    # PERF: every request that uses a session decodes and encodes it once: the C
+    # scanner and encoder called straight from these two functions, one frame each.
     def dumps(obj: Any) -> bytes:
         try:
-            return encode(obj).encode("utf-8")
+            return "".join(chunks(obj, 0)).encode("utf-8")
         except (TypeError, ValueError, RecursionError) as exc:
             raise TypeError(f"session data cannot be stored as JSON: {exc}") from None
 
     def loads(data: bytes) -> Any:
         # Payloads are written by dumps: UTF-8, no surrounding whitespace.
-        return decode(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        try:
+            value, end = scan(text, 0)
+        except StopIteration:
+            raise ValueError("no JSON value at the start") from None
+        if end != len(text):
+            raise ValueError(f"extra data after the JSON value at {end}")
+        return value
+
+    return Serializer("json", dumps, loads)
+
+
+def _json_fallback() -> Serializer:  # pragma: no cover - CPython has the accelerator
+    """The JSON serializer through the documented classes, where ``_json`` is missing."""
+    decoder = json.JSONDecoder()
+
+    def dumps(obj: Any) -> bytes:
+        try:
+            return _ENCODER.encode(obj).encode("utf-8")
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise TypeError(f"session data cannot be stored as JSON: {exc}") from None
+
+    def loads(data: bytes) -> Any:
+        return decoder.decode(data.decode("utf-8"))
 
     return Serializer("json", dumps, loads)
 

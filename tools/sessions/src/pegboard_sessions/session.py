@@ -34,6 +34,17 @@ class _Unshared:
 _UNSHARED: Any = _Unshared()
 
 
+def _creation_time(setup: SessionSetup) -> float:
+    """When a session starts, as its record keeps it (``"c"``).
+
+    PERF: without ``max_age`` the time only waits for the day max_age is set, so
+    whole seconds do: an int is written and read back in a fraction of the time a
+    float takes (its shortest repr, then strtod), on every request that writes.
+    """
+    now = time.time()
+    return now if setup.max_age is not None else int(now)
+
+
 def _unavailable(exc: StorageUnavailable, store: Any) -> pegboard.HTTPError:
     _log.warning("session store unavailable: %s", exc)
     store.failed(exc)  # for the health the app reports (status pages)
@@ -181,7 +192,7 @@ class Session(MutableMapping[str, Any]):
             self._call(self._storage().delete, self._id, self._store_lock())
         self._id = new_id()
         self._stored = None
-        self._created = time.time()
+        self._created = _creation_time(self._setup)
 
     def expire(self) -> None:
         """End the session: delete its record and its cookie. Later writes start a new one."""
@@ -192,7 +203,7 @@ class Session(MutableMapping[str, Any]):
         self._id = new_id()
         self._data = {}
         self._stored = None
-        self._created = time.time()
+        self._created = _creation_time(self._setup)
 
     def acquire_lock(self) -> None:
         """Lock the session until :meth:`release_lock` or the end of the request.
@@ -288,11 +299,12 @@ class Session(MutableMapping[str, Any]):
         if self._data is not None:
             return self._data
         setup = self._setup
-        storage = self._storage()
-        raw = self._req.cookies.get(setup.options.name)
+        options = setup.options
+        storage = self._store or self._storage()
+        raw = self._req.cookies.get(options.name)
         data: dict[str, Any] | None = None
         if raw is not None and _valid_id(raw):
-            if setup.options.locking != "explicit" or self._want_lock:
+            if options.locking != "explicit" or self._want_lock:
                 payload = self._lock(storage, raw, load=True)
             elif setup.max_age is None:
                 # PERF: read and renew in one round trip; an unchanged session is then not
@@ -303,7 +315,8 @@ class Session(MutableMapping[str, Any]):
             record = self._decode(payload) if payload is not None else None
             if record is not None:
                 created, data = record
-                if setup.max_age is not None and created + setup.max_age <= time.time():
+                max_age = setup.max_age
+                if max_age is not None and created + max_age <= time.time():
                     self._call(storage.delete, raw, self._store_lock())
                     data = None
                 else:
@@ -319,7 +332,7 @@ class Session(MutableMapping[str, Any]):
         if data is None:
             data = {}
             self._id = new_id()
-            self._created = time.time()
+            self._created = _creation_time(self._setup)
             if self._want_lock:
                 self._hold_unshared()
         self._data = data
@@ -331,12 +344,15 @@ class Session(MutableMapping[str, Any]):
         except Exception as exc:
             _log.warning("dropping a session record that does not decode: %s", exc)
             return None
-        if not isinstance(record, dict):
+        if type(record) is not dict and not isinstance(record, dict):
             return None
         created, data = record.get("c"), record.get("d")
-        if not isinstance(created, (int, float)) or not isinstance(data, dict):
+        # PERF: exact types first (what the serializers give back), the subclasses after.
+        if type(created) is not float and not isinstance(created, (int, float)):
             return None
-        return float(created), data
+        if type(data) is not dict and not isinstance(data, dict):
+            return None
+        return created, data  # an int (whole seconds) or a float: written back as read
 
     def save(self, resp: pegboard.Response) -> None:
         """Write the session back if it was read, then release its lock.
@@ -347,11 +363,11 @@ class Session(MutableMapping[str, Any]):
         data = self._data
         if data is None:
             return
-        self._write(resp, data)
+        self._write_record(resp, data)
         if self._lock_id is not None:
             self._release_quietly()
 
-    def _write(self, resp: pegboard.Response, data: dict[str, Any]) -> None:
+    def _write_record(self, resp: pegboard.Response, data: dict[str, Any]) -> None:
         resp.headers.add_vary("Cookie")
         setup = self._setup
         options = setup.options
@@ -404,16 +420,18 @@ class Session(MutableMapping[str, Any]):
         self._stored = payload
         if options.persistent:
             max_age = math.ceil(ttl)  # whole seconds, rounded up, in both attributes
-            resp.set_cookie(
+            # PERF: the Cookie built directly, its fields in order, as set_cookie() builds
+            # it: one call and no keyword matching on every response.
+            resp.cookies[options.name] = pegboard.Cookie(
                 options.name,
                 session_id,
-                path=options.path,
-                domain=options.domain,
-                max_age=max_age,
-                expires=math.ceil(time.time()) + max_age,
-                secure=options.secure,
-                httponly=options.httponly,
-                samesite=options.samesite,
+                options.path,
+                options.domain,
+                max_age,
+                math.ceil(time.time()) + max_age,
+                options.secure,
+                options.httponly,
+                options.samesite,
             )
         elif session_id != self._req.cookies.get(options.name):
             resp.set_cookie(

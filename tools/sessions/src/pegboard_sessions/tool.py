@@ -68,7 +68,8 @@ class SessionsTool(pegboard.Tool[SessionsOptions]):
             timeout=options.timeout * 60.0,
             max_age=None if options.max_age is None else options.max_age * 60.0,
         )
-        plan.add("before_handler", init_session, self.priority, args=(setup,))
+        # PERF: a bound method, stored in the plan as it is: no wrapper to bind the setup.
+        plan.add("before_handler", _SessionStart(setup).init_session, self.priority)
         plan.add("before_finalize", save_session, 10)
         plan.add("on_end_resource", release_session, 50, True)
 
@@ -92,11 +93,25 @@ class SessionsTool(pegboard.Tool[SessionsOptions]):
 
 def init_session(req: pegboard.Request, resp: pegboard.Response, setup: SessionSetup) -> None:
     """before_handler, priority 10: give the request its (lazy) session."""
-    session = Session(req, setup)
-    req.state.session = session
-    req.session = session  # type: ignore[attr-defined]  # what handlers have always read
-    if setup.options.locking == "early":
-        session.load()
+    _SessionStart(setup).init_session(req, resp)
+
+
+class _SessionStart:
+    """:func:`init_session` for one plan's setup, as the bound method the plan calls."""
+
+    __slots__ = ("setup",)
+
+    def __init__(self, setup: SessionSetup) -> None:
+        self.setup = setup
+
+    def init_session(self, req: pegboard.Request, resp: pegboard.Response) -> None:
+        """before_handler, priority 10: give the request its (lazy) session."""
+        setup = self.setup
+        session = Session(req, setup)
+        req.state.session = session
+        req.session = session  # type: ignore[attr-defined]  # what handlers have always read
+        if setup.options.locking == "early":
+            session.load()
 
 
 def save_session(req: pegboard.Request, resp: pegboard.Response) -> None:
@@ -104,4 +119,9 @@ def save_session(req: pegboard.Request, resp: pegboard.Response) -> None:
     # PERF: getattr() reads State's instance dict directly; State.get() is a method call more.
     session = getattr(req.state, "session", None)
     if isinstance(session, Session):
-        session.save(resp)
+        # PERF: Session.save() inlined: a session the handler never read has nothing to do.
+        data = session._data
+        if data is not None:
+            session._write_record(resp, data)
+            if session._lock_id is not None:
+                session._release_quietly()
