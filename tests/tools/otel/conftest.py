@@ -8,6 +8,7 @@ global provider.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -30,8 +31,14 @@ class Recorder:
     def spans(self) -> list[Any]:
         return list(self.exporter.get_finished_spans())
 
-    def server_span(self) -> Any:
+    def server_span(self, wait: float = 0.0) -> Any:
+        """The one server span; ``wait`` seconds at most for it to end (a live server
+        ends it once the body is sent, which may be after the client has it all)."""
+        deadline = time.monotonic() + wait
         servers = [s for s in self.spans() if s.kind.name == "SERVER"]
+        while not servers and time.monotonic() < deadline:
+            time.sleep(0.01)
+            servers = [s for s in self.spans() if s.kind.name == "SERVER"]
         assert len(servers) == 1, [s.name for s in self.spans()]
         return servers[0]
 

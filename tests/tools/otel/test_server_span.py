@@ -270,7 +270,7 @@ def test_a_real_client_against_a_live_server(make_app, live_server, recorder):
     with httpx.Client() as client:
         response = client.get(f"{server.url}/users/9", headers={"traceparent": TRACEPARENT})
     assert response.status_code == 200
-    span = recorder.server_span()
+    span = recorder.server_span(wait=5.0)
     assert span.name == "GET /users/{id:int}"
     assert span.attributes["server.port"] == int(server.port)
     assert span.attributes["client.address"] == "127.0.0.1"
