@@ -334,27 +334,9 @@ def _argv(cell: Cell, baseline_src: Path | None) -> list[str]:
     py, port, app = sys.executable, str(cell.port), cell.app
     launcher = cell.row.launcher
     if launcher == "granian":
-        return [
-            py,
-            "-m",
-            "granian",
-            "--interface",
-            "wsgi",
-            "--workers",
-            str(cell.workers),
-            "--blocking-threads",
-            str(cell.row.threads),
-            "--runtime-threads",
-            "1",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-            "--host",
-            HOST,
-            "--port",
-            port,
-            f"framework_apps:{app}",
-        ]
+        return list(
+            servers_run.granian_argv(cell.workers, cell.row.threads, port, f"framework_apps:{app}")
+        )
     if launcher == "pegboard":
         serve = [
             "serve",

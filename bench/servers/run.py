@@ -61,6 +61,31 @@ serving.serve(lambda: hello_wsgi.app, port=int(sys.argv[2]), workers=int(sys.arg
 """
 
 
+def granian_argv(workers: int, threads: int, port: str, app: str) -> tuple[str, ...]:
+    """granian's WSGI interface on ``app`` as this bench runs it (quiet, 1 Rust thread)."""
+    return (
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(threads),
+        "--runtime-threads",
+        "1",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--host",
+        HOST,
+        "--port",
+        port,
+        app,
+    )
+
+
 def _servers(workers: int, threads: int, baseline_src: Path | None = None) -> list[Server]:
     py = sys.executable
     bind = f"{HOST}:{{port}}"
@@ -122,27 +147,7 @@ def _servers(workers: int, threads: int, baseline_src: Path | None = None) -> li
             "granian",
             "granian",
             f"{workers} procs x {per_worker} threads (+1 Rust I/O thread each)",
-            (
-                py,
-                "-m",
-                "granian",
-                "--interface",
-                "wsgi",
-                "--workers",
-                str(workers),
-                "--blocking-threads",
-                str(per_worker),
-                "--runtime-threads",
-                "1",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-                "--host",
-                HOST,
-                "--port",
-                "{port}",
-                APP,
-            ),
+            granian_argv(workers, per_worker, "{port}", APP),
         ),
         Server(
             "pegboard-granian",
