@@ -129,6 +129,10 @@ def _custom_page(req: Request, page: Any, status: int, message: str, traceback: 
 def apply_http_error(req: Request, resp: Response, exc: HTTPError) -> None:
     """Make ``exc`` the response, keeping cookies and unrelated headers."""
     req.error = exc
+    # PERF: its traceback holds the frames that hold ``req``, which holds ``exc``: a
+    # reference cycle per error response, kept with the environ until the garbage
+    # collector runs (a 404 flood). An answer chosen on purpose needs no traceback.
+    exc.__traceback__ = None
     render_error(req, resp, exc.status, exc.message, fallback_page=exc.page)
     for name in {name.lower() for name, _ in exc.headers}:
         resp.headers.pop(name)
@@ -144,6 +148,7 @@ _URL_SAFE = ":/?#[]@!$&'()*+,;=-._~%"
 def apply_redirect(req: Request, resp: Response, exc: HTTPRedirect) -> None:
     """Make the redirect the response, with absolute ``Location`` and a small body."""
     req.error = exc
+    exc.__traceback__ = None  # no reference cycle through its frames (apply_http_error)
     for name in _REPRESENTATION:
         resp.headers.pop(name)
     base = req.url

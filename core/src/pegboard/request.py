@@ -53,6 +53,7 @@ class Request:
 
     __slots__ = (
         "__dict__",
+        "__weakref__",
         "_body",
         "_cookies",
         "_files",

@@ -73,6 +73,8 @@ _STATUS_CACHE_SIZE = 256
 # PERF: servers mark every input terminated; these methods' chunked bodies are left alone.
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+_check_header = ResponseHeaders._check
+
 
 def route_to_wsgi_app(app: App, wsgi_app: WSGIApp, prefix: str) -> WSGIHandler:
     """Add the catch-all route that hands ``prefix`` and below to ``wsgi_app`` (``mount``)."""
@@ -113,6 +115,39 @@ class WSGIHandler:
         environ = self.environ_for(req, resp)
         start = _StartResponse()
         result = self.wsgi_app(environ, start)
+        status = start.status
+        if (
+            type(result) is list
+            and status is not None
+            and len(result) == 1
+            and type(result[0]) is bytes
+            and start.written is None
+            and not resp.headers._items
+            and resp.stream is None
+            and ENVIRON_HTTP_ERROR not in environ
+        ):
+            # PERF: what most apps answer: start_response called before returning, and
+            # one chunk of bytes in a list, with no tool header to merge with: the status,
+            # headers and body taken over in one pass (_respond does it in general).
+            start.done = True
+            code = _STATUS_CODES.get(status)
+            if code is None:
+                code = _status_code(status)
+            resp._status = code
+            items = resp.headers._items
+            check = _check_header
+            keep_length = req.method == "HEAD"
+            for name, value in start.headers:
+                key = name.lower()
+                if key == "content-length" and not keep_length:
+                    continue  # the core counts the bytes it sends
+                found = items.get(key)
+                if found is None:
+                    items[key] = [(name, check(name, value))]
+                else:
+                    found.append((name, check(name, value)))
+            resp._body = result[0]
+            return
         try:
             chunks: list[bytes] = []
             iterator: Iterator[bytes] | None = None
@@ -254,9 +289,7 @@ def _respond(
     assert status is not None
     code = _STATUS_CODES.get(status)
     if code is None:
-        code = parse_status(status)
-        if len(_STATUS_CODES) < _STATUS_CACHE_SIZE:
-            _STATUS_CODES[status] = code
+        code = _status_code(status)
     resp._status = code
     items = resp.headers._items  # PERF: lower-cased keys, written directly
     if items:
@@ -289,6 +322,14 @@ def _respond(
         resp.set_body(result)  # the app's own iterable: a file wrapper stays one (sendfile)
     else:
         resp.set_body(_Body(chunks, iterator if iterator is not None else iter(result), result))
+
+
+def _status_code(status: str) -> int:
+    """The code of a status line the app sent (ValueError if it is not one), cached."""
+    code = parse_status(status)
+    if len(_STATUS_CODES) < _STATUS_CACHE_SIZE:
+        _STATUS_CODES[status] = code
+    return code
 
 
 def _merge(headers: ResponseHeaders, lines: list[tuple[str, str]]) -> None:
