@@ -256,8 +256,11 @@ def test_add_vary_one_name_at_a_time():
     empty["Vary"] = ""
     empty.add_vary("Origin")
     assert empty["Vary"] == "Origin"
-    with pytest.raises(ValueError):
-        headers.add_vary("X\r\nSet-Cookie: a=1")
+    for _ in range(2):  # a name that failed is checked again, never remembered as good
+        with pytest.raises(ValueError):
+            headers.add_vary("X\r\nSet-Cookie: a=1")
+        with pytest.raises(ValueError):
+            ResponseHeaders().add_vary("X\r\nSet-Cookie: a=1")
 
 
 def test_response_headers_from_config(make_app, make_client):

@@ -67,35 +67,59 @@ def _http_date(seconds: int) -> str:
     return format_datetime(_dt.datetime.fromtimestamp(seconds, tz=_dt.UTC), usegmt=True)
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Cookie:
     """One cookie to send; ``header_value()`` renders its Set-Cookie line."""
 
     name: str
     value: str
-    path: str | None = "/"
-    domain: str | None = None
-    max_age: int | None = None
-    expires: _dt.datetime | float | None = None
-    secure: bool = False
-    httponly: bool = True
-    samesite: str | None = "Lax"
-    partitioned: bool = False
+    path: str | None
+    domain: str | None
+    max_age: int | None
+    expires: _dt.datetime | float | None
+    secure: bool
+    httponly: bool
+    samesite: str | None
+    partitioned: bool
 
-    def __post_init__(self) -> None:
-        # PERF: a site sets few kinds of cookie (a session's, a CSRF token's), the same
+    def __init__(
+        self,
+        name: str,
+        value: str,
+        path: str | None = "/",
+        domain: str | None = None,
+        max_age: int | None = None,
+        expires: _dt.datetime | float | None = None,
+        secure: bool = False,
+        httponly: bool = True,
+        samesite: str | None = "Lax",
+        partitioned: bool = False,
+    ) -> None:
+        # PERF: written out rather than generated with a __post_init__: one call less on
+        # every response that sets a cookie (a renewed session's).
+        self.name = name
+        self.value = value
+        self.path = path
+        self.domain = domain
+        self.max_age = max_age
+        self.expires = expires
+        self.secure = secure
+        self.httponly = httponly
+        self.partitioned = partitioned
+        # A site sets few kinds of cookie (a session's, a CSRF token's), the same
         # attributes on every response; a combination that passed is not checked again.
-        key = (self.name, self.path, self.domain, self.samesite, self.secure)
-        samesite = _CHECKED.get(key, _UNCHECKED)
-        if samesite is _UNCHECKED:
+        key = (name, path, domain, samesite, secure)
+        checked = _CHECKED.get(key, _UNCHECKED)
+        if checked is _UNCHECKED:
+            self.samesite = samesite
             self._check()
             if len(_CHECKED) >= _CHECKED_SIZE:
                 _CHECKED.clear()
             _CHECKED[key] = self.samesite
         else:
-            self.samesite = samesite
-            if not _VALUE_OK.fullmatch(self.value):
-                raise ValueError(_bad_value(self.name))
+            self.samesite = checked
+            if not _VALUE_OK.fullmatch(value):
+                raise ValueError(_bad_value(name))
 
     def _check(self) -> None:
         if not _NAME_OK.fullmatch(self.name):
@@ -117,22 +141,26 @@ class Cookie:
     def header_value(self) -> str:
         # PERF: every renewed session cookie is rendered on its response. The
         # attributes around Max-Age and Expires are the same on every response of a
-        # kind of cookie: rendered once per combination; the date cached per second.
+        # kind of cookie: rendered once per combination; the date cached per second;
+        # the line built in one f-string.
         key = (self.path, self.domain, self.secure, self.httponly, self.samesite, self.partitioned)
         parts = _RENDERED.get(key)
         if parts is None:
             parts = _render_attributes(key)
-        line = f"{self.name}={self.value}{parts[0]}"
-        if self.max_age is not None:
-            line = f"{line}; Max-Age={int(self.max_age)}"
+        head, tail = parts
+        max_age = self.max_age
+        if max_age is not None:
+            head = f"{head}; Max-Age={max_age if type(max_age) is int else int(max_age)}"
         when = self.expires
-        if when is not None:
+        if when is None:
+            return f"{self.name}={self.value}{head}{tail}"
+        if type(when) is not int:
             if isinstance(when, _dt.datetime):
                 if when.tzinfo is None:
                     when = when.replace(tzinfo=_dt.UTC)
                 when = when.timestamp()
-            line = f"{line}; Expires={_http_date(int(when))}"
-        return line + parts[1]
+            when = int(when)
+        return f"{self.name}={self.value}{head}; Expires={_http_date(when)}{tail}"
 
 
 _AttributeKey = tuple[str | None, str | None, bool, bool, str | None, bool]

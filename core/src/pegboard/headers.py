@@ -8,6 +8,8 @@ from typing import Any
 __all__ = ["RequestHeaders", "ResponseHeaders"]
 
 _SPECIAL = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+#: header names add_vary() has checked (a handful per site; bounded)
+_VARY_NAMES: set[str] = set()
 
 
 def _environ_key(name: str) -> str:
@@ -164,11 +166,17 @@ class ResponseHeaders:
     def add_vary(self, *names: str) -> None:
         """Add header names to ``Vary`` once each, keeping what is already there."""
         if len(names) == 1 and names[0]:
-            # PERF: one name at a time is how tools call it: no list building.
+            # PERF: one name at a time is how tools call it: no list building. The few
+            # names a site varies on are checked once; a stored line was checked when
+            # it was set, so a line joined from it and a checked name needs no check.
             name = names[0]
+            if name not in _VARY_NAMES:
+                self._check("Vary", name)
+                if len(_VARY_NAMES) < 256:
+                    _VARY_NAMES.add(name)
             values = self._items.get("vary")
             if values is None:
-                self._items["vary"] = [("Vary", self._check("Vary", name))]
+                self._items["vary"] = [("Vary", name)]
                 return
             if len(values) == 1:
                 given, line = values[0]
@@ -182,8 +190,7 @@ class ResponseHeaders:
                         part = part.strip()
                         if part == wanted or part == "*":
                             return
-                value = f"{line}, {name}" if line.strip() else name
-                self._items["vary"] = [(given, self._check("Vary", value))]
+                self._items["vary"] = [(given, f"{line}, {name}" if line.strip() else name)]
                 return
         current = self.get("Vary")
         present = [v.strip() for v in current.split(",")] if current else []

@@ -153,3 +153,10 @@ def test_streams_are_not_buffered_for_a_tag(client):
     result = client.get("/stream")
     assert result.body == b"ab"
     assert "ETag" not in result.headers
+
+
+def test_an_autotag_is_the_body_tag_of_the_body_sent(app, make_client):
+    from pegboard_etags import body_tag
+
+    result = make_client(app).get("/")
+    assert result.headers["ETag"] == body_tag(BODY.encode())

@@ -292,22 +292,30 @@ class Session(MutableMapping[str, Any]):
                 )
             else:
                 token = storage.acquire_lock(session_id, options.lock_timeout, options.lock_lease)
-        except LockTimeout as exc:
-            _log.warning("%s", exc)
-            raise pegboard.HTTPError(
-                503,
-                f"This session is busy with another request (waited {options.lock_timeout:g} s).",
-                headers={"Retry-After": "1"},
-            ) from None
-        except StorageUnavailable as exc:
-            raise _unavailable(exc, self._setup.store) from None
+        except (LockTimeout, StorageUnavailable) as exc:
+            raise self._lock_failed(exc) from None
         self._lock_id, self._lock_token = session_id, token
         if self._resource_ended and not self._release_attached:
-            # Locked while a streamed body is sent, after the plan's release hook
-            # (on_end_resource) ran: this request releases it when the body closes.
-            self._request().attach_hook("on_end_request", _release_at_end, 50, True, session=self)
-            self._release_attached = True
+            self._release_when_sent()
         return payload
+
+    def _lock_failed(self, exc: LockTimeout | StorageUnavailable) -> pegboard.HTTPError:
+        """The 503 for a lock that could not be taken (busy session, or store down)."""
+        if isinstance(exc, StorageUnavailable):
+            return _unavailable(exc, self._setup.store)
+        _log.warning("%s", exc)
+        return pegboard.HTTPError(
+            503,
+            "This session is busy with another request "
+            f"(waited {self._setup.options.lock_timeout:g} s).",
+            headers={"Retry-After": "1"},
+        )
+
+    def _release_when_sent(self) -> None:
+        """Locked while a streamed body is sent, after the plan's release hook
+        (on_end_resource) ran: this request releases it when the body closes."""
+        self._request().attach_hook("on_end_request", _release_at_end, 50, True, session=self)
+        self._release_attached = True
 
     def _load(self) -> dict[str, Any]:
         if self._data is not None:
@@ -320,18 +328,45 @@ class Session(MutableMapping[str, Any]):
             raise RuntimeError(_ENDED)
         raw = req.cookies.get(options.name)
         data: dict[str, Any] | None = None
+        created: float = 0.0
         if raw is not None and _valid_id(raw):
             if options.locking != "explicit" or self._want_lock:
-                payload = self._lock(storage, raw, load=True)
+                # PERF: _lock(load=True) inlined: every request that uses its session.
+                try:
+                    token, payload = storage.lock_and_load(
+                        raw, options.lock_timeout, options.lock_lease
+                    )
+                except (LockTimeout, StorageUnavailable) as exc:
+                    raise self._lock_failed(exc) from None
+                self._lock_id, self._lock_token = raw, token
+                if self._resource_ended and not self._release_attached:
+                    self._release_when_sent()
             elif setup.max_age is None:
                 # PERF: read and renew in one round trip; an unchanged session is then not
                 # touched again at the end (with max_age the end may need a shorter expiry).
                 payload, self._renewed = self._call(storage.load_and_touch, raw, setup.timeout)
             else:
                 payload = self._call(storage.load, raw, None)
-            record = self._decode(payload) if payload is not None else None
-            if record is not None:
-                created, data = record
+            if payload is not None:
+                # PERF: the record decoded here rather than in a method of its own.
+                try:
+                    record = setup.serializer.loads(payload)
+                except Exception as exc:
+                    _log.warning("dropping a session record that does not decode: %s", exc)
+                    record = None
+                if type(record) is dict or isinstance(record, dict):
+                    found, data = record.get("c"), record.get("d")
+                    # Exact types first (what the serializers give back), subclasses after;
+                    # an int (whole seconds) or a float is written back as read.
+                    if (
+                        type(found) is int
+                        or type(found) is float
+                        or isinstance(found, (int, float))
+                    ) and (type(data) is dict or isinstance(data, dict)):
+                        created = found
+                    else:
+                        data = None
+            if data is not None:
                 max_age = setup.max_age
                 if max_age is not None and created + max_age <= time.time():
                     self._call(storage.delete, raw, self._store_lock())
@@ -354,22 +389,6 @@ class Session(MutableMapping[str, Any]):
                 self._hold_unshared()
         self._data = data
         return data
-
-    def _decode(self, payload: bytes) -> tuple[float, dict[str, Any]] | None:
-        try:
-            record = self._setup.serializer.loads(payload)
-        except Exception as exc:
-            _log.warning("dropping a session record that does not decode: %s", exc)
-            return None
-        if type(record) is not dict and not isinstance(record, dict):
-            return None
-        created, data = record.get("c"), record.get("d")
-        # PERF: exact types first (what the serializers give back), the subclasses after.
-        if type(created) is not float and not isinstance(created, (int, float)):
-            return None
-        if type(data) is not dict and not isinstance(data, dict):
-            return None
-        return created, data  # an int (whole seconds) or a float: written back as read
 
     def save(self, resp: pegboard.Response) -> None:
         """Write the session back if it was read, then release its lock.
