@@ -322,7 +322,11 @@ class Session(MutableMapping[str, Any]):
             return self._data
         setup = self._setup
         options = setup.options
-        storage = self._store or self._storage()
+        storage = self._store
+        if storage is None:
+            # PERF: the handle's open storage read directly; _storage() opens it if need be.
+            storage = setup.store._storage or self._storage()
+            self._store = storage
         req = self._req()
         if req is None:
             raise RuntimeError(_ENDED)
