@@ -63,7 +63,7 @@ HERE = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
 THREADS = 8  # request threads per process: pegboard serve's default, given to granian too
 # pegboard serve runs granian with THREADS + readers threads, readers being the bodies it
-# reads at once (64 by default with 8 threads).
+# reads at once (16 by default with 8 threads: pegboard.serving.body_readers).
 SERVE_THREADS = THREADS + body_readers(THREADS)
 
 
@@ -95,6 +95,7 @@ class Row:
     floor: bool = False
     diagnostic: bool = False  # not how its users run it: shows where a gap comes from
     threads: int = THREADS  # granian's blocking threads (granian launcher)
+    readers_only: bool = False  # runs only with --readers (one row per reader count)
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,15 @@ def _hello_rows() -> tuple[Row, ...]:
             "raw_hello",
             "raw_hello",
             diagnostic=True,
+        ),
+        Row(
+            "pegboard App via pegboard.serving",
+            "pegboard",
+            "serving",
+            "pegboard_hello",
+            "pegboard_hello",
+            diagnostic=True,
+            readers_only=True,
         ),
         Row(
             "pegboard App on plain granian",
@@ -565,7 +575,7 @@ def run_group(
     for row in scenario.rows:
         if args.frameworks and row.framework not in (*args.frameworks, "raw"):
             continue
-        if row.diagnostic and args.no_diagnostic:
+        if (row.diagnostic and args.no_diagnostic) or (row.readers_only and not args.readers):
             continue
         app = row.app_1w if workers == 1 else row.app_2w
         if app is None:
@@ -858,7 +868,8 @@ def main(argv: list[str] | None = None) -> int:
         "--readers",
         nargs="+",
         type=int,
-        help="one 'via pegboard.serving' row per body-reader count (default: one, the default)",
+        help="the rows via pegboard.serving (the raw callable's; pegboard's App in hello) "
+        "once per body-reader count (default: the raw one, with the default count)",
     )
     parser.add_argument("--workers", nargs="+", type=int, default=[1, 2], help="default: 1 2")
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 5; quick 2)")

@@ -279,10 +279,10 @@ def test_waitress_refuses_body_readers_it_would_not_use() -> None:
         serving.serve(_never, server="waitress", readers=4)
 
 
-def test_default_body_readers_are_two_per_thread_and_at_least_eight() -> None:
-    assert serving.body_readers(8) == 16
-    assert serving.body_readers(1) == 8
-    assert serving.body_readers(32) == 64
+def test_default_body_readers_are_one_per_thread_and_at_least_four() -> None:
+    assert serving.body_readers(8) == 8
+    assert serving.body_readers(1) == 4
+    assert serving.body_readers(32) == 32
 
 
 def test_bad_counts_are_value_errors() -> None:

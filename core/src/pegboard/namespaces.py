@@ -64,7 +64,7 @@ OPTION_DOCS: dict[str, tuple[Any, str]] = {
     "server.body_readers": (
         None,
         "request bodies read at once per process (granian); more get a 503 at once; "
-        "unset: 2 per thread, at least 8 (see servers.md)",
+        "unset: one per thread, at least 4 (see servers.md)",
     ),
     "plugins.disable": ([], "entry-point or distribution names not to load"),
     "request.allowed_hosts": (

@@ -55,14 +55,16 @@ def available_servers() -> list[str]:
 
 
 def body_readers(threads: int) -> int:
-    """Request bodies read at once by default: 2 per request thread, at least 8.
+    """Request bodies read at once by default: one per request thread, at least 4.
 
     Each reader is one more granian thread, and granian's pool grows into all of
-    them under load, bodies or not: hello world over a socket lost 25-30% at 64
-    readers against 16 (docs/servers.md). Uploads past the limit get a 503 at once;
-    ``server.body_readers`` raises it for sites that take many slow uploads.
+    them under load, bodies or not, where they take turns on the GIL: pegboard's
+    hello world over a socket served 0.79x of a raw callable on plain granian with
+    16 readers, 0.89x with 8 and 0.95x with 4 (docs/servers.md). Uploads past the
+    limit get a 503 at once; ``server.body_readers`` raises it for sites that take
+    many slow uploads.
     """
-    return max(8, 2 * threads)
+    return max(4, threads)
 
 
 def serve(
