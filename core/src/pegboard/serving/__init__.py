@@ -59,10 +59,10 @@ def body_readers(threads: int) -> int:
 
     Each reader is one more granian thread, and granian's pool grows into all of
     them under load, bodies or not, where they take turns on the GIL: pegboard's
-    hello world over a socket served 0.79x of a raw callable on plain granian with
-    16 readers, 0.89x with 8 and 0.95x with 4 (docs/servers.md). Uploads past the
-    limit get a 503 at once; ``server.body_readers`` raises it for sites that take
-    many slow uploads.
+    hello world over a socket served 0.73x of a raw callable on plain granian with
+    16 readers, 0.82x with 8 or 4 (docs/servers.md). Uploads past the limit get a
+    503 at once; ``server.body_readers`` raises it for sites that take many slow
+    uploads.
     """
     return max(4, threads)
 

@@ -281,23 +281,16 @@ class Session(MutableMapping[str, Any]):
         except StorageUnavailable as exc:
             raise _unavailable(exc, self._setup.store) from None
 
-    def _lock(self, storage: Storage, session_id: str, load: bool = False) -> bytes | None:
-        """Lock ``session_id`` (and read it in the same step if ``load``)."""
+    def _lock(self, storage: Storage, session_id: str) -> None:
+        """Lock ``session_id`` (explicit locking; ``_load`` locks and reads in one step)."""
         options = self._setup.options
-        payload = None
         try:
-            if load:
-                token, payload = storage.lock_and_load(
-                    session_id, options.lock_timeout, options.lock_lease
-                )
-            else:
-                token = storage.acquire_lock(session_id, options.lock_timeout, options.lock_lease)
+            token = storage.acquire_lock(session_id, options.lock_timeout, options.lock_lease)
         except (LockTimeout, StorageUnavailable) as exc:
             raise self._lock_failed(exc) from None
         self._lock_id, self._lock_token = session_id, token
         if self._resource_ended and not self._release_attached:
             self._release_when_sent()
-        return payload
 
     def _lock_failed(self, exc: LockTimeout | StorageUnavailable) -> pegboard.HTTPError:
         """The 503 for a lock that could not be taken (busy session, or store down)."""
@@ -327,15 +320,12 @@ class Session(MutableMapping[str, Any]):
             # PERF: the handle's open storage read directly; _storage() opens it if need be.
             storage = setup.store._storage or self._storage()
             self._store = storage
-        req = self._req()
-        if req is None:
-            raise RuntimeError(_ENDED)
-        raw = req.cookies.get(options.name)
+        raw = self._request().cookies.get(options.name)
         data: dict[str, Any] | None = None
         created: float = 0.0
         if raw is not None and _valid_id(raw):
             if options.locking != "explicit" or self._want_lock:
-                # PERF: _lock(load=True) inlined: every request that uses its session.
+                # PERF: the lock and the read in one step: one round trip on every store.
                 try:
                     token, payload = storage.lock_and_load(
                         raw, options.lock_timeout, options.lock_lease
