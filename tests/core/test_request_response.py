@@ -7,6 +7,7 @@ import pytest
 import pegboard
 from pegboard.cookies import Cookie, parse_cookie_header
 from pegboard.headers import ResponseHeaders
+from pegboard.httputil import format_http_date
 
 
 @pytest.fixture
@@ -261,6 +262,59 @@ def test_add_vary_one_name_at_a_time():
             headers.add_vary("X\r\nSet-Cookie: a=1")
         with pytest.raises(ValueError):
             ResponseHeaders().add_vary("X\r\nSet-Cookie: a=1")
+
+
+def test_add_vary_joins_each_line_the_same_every_time():
+    # The joined line of a (line, name) pair is remembered: asking again, on another
+    # response or with the name already there, gives the same line.
+    for _ in range(3):
+        headers = ResponseHeaders()
+        headers["Vary"] = "Origin"
+        headers.add_vary("Accept-Encoding")
+        headers.add_vary("accept-encoding")
+        headers.add_vary("Origin")
+        assert headers.get_all("Vary") == ["Origin, Accept-Encoding"]
+    several = ResponseHeaders()
+    several.add("Vary", "Origin")
+    several.add("Vary", "Cookie")
+    several.add_vary("Cookie")  # two lines: worked out from both
+    assert several["Vary"] == "Origin, Cookie"
+    nothing = ResponseHeaders()
+    nothing.add_vary()
+    nothing.add_vary("", "Accept")
+    assert nothing.items() == [("Vary", "Accept")]
+
+
+def test_a_header_name_that_passed_once_still_gets_its_values_checked():
+    headers = ResponseHeaders()
+    headers["X-Note"] = "fine"
+    for bad in ("a\r\nSet-Cookie: x=1", "a\nb", "nul\0"):
+        with pytest.raises(ValueError):
+            headers["X-Note"] = bad
+    headers["X-Note"] = "tab\there, and caf\u00e9"  # not printable, still allowed
+    assert headers["X-Note"] == "tab\there, and caf\u00e9"
+    with pytest.raises(ValueError):
+        headers["X-Bad:Name"] = "v"
+    headers["X-Number"] = 3
+    assert headers["X-Number"] == "3"
+
+
+def test_a_trusted_cookie_renders_as_the_checked_one():
+    when = 1_900_000_000
+    for kwargs in (
+        {},
+        {"max_age": 3600, "expires": when},
+        {"path": None, "domain": "example.org", "secure": True, "samesite": "None"},
+        {"max_age": 60, "expires": when + 7, "httponly": False, "partitioned": True},
+    ):
+        checked = Cookie("sid", "abc-DEF_123", **kwargs)
+        trusted = Cookie.trusted("sid", "abc-DEF_123", **kwargs)
+        assert trusted == checked
+        assert trusted.header_value() == checked.header_value()
+    # Dates are kept per second, bounded: many seconds later they are still right.
+    for offset in range(0, 200, 3):
+        line = Cookie.trusted("sid", "v", max_age=1, expires=when + offset).header_value()
+        assert line.endswith(f"Expires={format_http_date(when + offset)}; HttpOnly; SameSite=Lax")
 
 
 def test_response_headers_from_config(make_app, make_client):

@@ -147,6 +147,17 @@ def test_routes_answer_before_the_wrapped_app_the_longest_mount_first(make_app: 
     assert client.get("/users/al/posts").text == "flask"
 
 
+def test_a_route_added_while_serving_answers_before_the_wrapped_app() -> None:
+    wrapped = pegboard.wrap(Recorder(b"flask"), discover=False)
+    client = Client(wrapped)
+    assert client.get("/users/al").text == "flask"  # the app takes every path
+    wrapped.route("/users/{name}", lambda req, resp, name: f"user {name}")
+    assert client.get("/users/al").text == "user al"
+    assert client.get("/users/al/posts").text == "flask"
+    wrapped.route("/health", lambda req, resp: "ok")
+    assert (client.get("/health").text, client.get("/healthz").text) == ("ok", "flask")
+
+
 def test_mount_with_tools_refuses_a_template_prefix(make_app: Any) -> None:
     with pytest.raises(ValueError, match="plain path"):
         make_app().mount("/legacy/{x}", Recorder(), tools=True)

@@ -405,10 +405,13 @@ class App:
         route = router.static.get(path)
         params: dict[str, Any] = _NO_PARAMS
         if route is None and router.dynamic:
-            try:
-                route, params = router.match_template(path)
-            except HTTPError:
-                route = None
+            # PERF: pegboard.wrap's catch-all route takes every other path: no matching.
+            route = router.catch_all
+            if route is None:
+                try:
+                    route, params = router.match_template(path)
+                except HTTPError:
+                    route = None
         if route is None:
             plan = (
                 self._section_plans[self.config.deepest(path)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import re
 from dataclasses import dataclass
 from email.utils import format_datetime
@@ -19,6 +18,7 @@ _SAMESITE = {"strict": "Strict", "lax": "Lax", "none": "None"}
 #: combinations that passed Cookie's checks; emptied when full
 _CHECKED: dict[tuple[str, str | None, str | None, str | None, bool], str | None] = {}
 _CHECKED_SIZE = 256
+_new_cookie = object.__new__  # PERF: Cookie.trusted() skips __init__ and its checks
 _UNCHECKED: Any = object()
 
 
@@ -61,10 +61,20 @@ def parse_cookie_header(header: str) -> dict[str, str]:
     return cookies
 
 
-@functools.lru_cache(maxsize=64)
+#: PERF: cookies renewed on every response share the same few seconds: their dates
+#: kept (a dict read inline is cheaper than a call of an lru_cache); emptied when full.
+_DATES: dict[int, str] = {}
+_DATES_SIZE = 64
+
+
 def _http_date(seconds: int) -> str:
-    # PERF: cookies renewed on every response share the same few seconds.
-    return format_datetime(_dt.datetime.fromtimestamp(seconds, tz=_dt.UTC), usegmt=True)
+    date = _DATES.get(seconds)
+    if date is None:
+        date = format_datetime(_dt.datetime.fromtimestamp(seconds, tz=_dt.UTC), usegmt=True)
+        if len(_DATES) >= _DATES_SIZE:
+            _DATES.clear()
+        _DATES[seconds] = date
+    return date
 
 
 @dataclass(slots=True, init=False)
@@ -121,6 +131,42 @@ class Cookie:
             if not _VALUE_OK.fullmatch(value):
                 raise ValueError(_bad_value(name))
 
+    @classmethod
+    def trusted(
+        cls,
+        name: str,
+        value: str,
+        path: str | None = "/",
+        domain: str | None = None,
+        max_age: int | None = None,
+        expires: _dt.datetime | float | None = None,
+        secure: bool = False,
+        httponly: bool = True,
+        samesite: str | None = "Lax",
+        partitioned: bool = False,
+    ) -> Cookie:
+        """A cookie built without the checks of ``Cookie(...)``, from parts already checked.
+
+        PERF: for a tool's own cookie on every response (the session's): its
+        name and attributes checked when its options were read, ``samesite``
+        one of ``"Strict"``, ``"Lax"``, ``"None"`` (with ``secure``) or None,
+        its value made by the tool or checked against a stricter pattern.
+        Never for text from a client or a handler: nothing stops a ``;`` or a
+        line break here.
+        """
+        cookie = _new_cookie(cls)
+        cookie.name = name
+        cookie.value = value
+        cookie.path = path
+        cookie.domain = domain
+        cookie.max_age = max_age
+        cookie.expires = expires
+        cookie.secure = secure
+        cookie.httponly = httponly
+        cookie.samesite = samesite
+        cookie.partitioned = partitioned
+        return cookie
+
     def _check(self) -> None:
         if not _NAME_OK.fullmatch(self.name):
             raise ValueError(f"invalid cookie name {self.name!r}")
@@ -149,9 +195,13 @@ class Cookie:
             parts = _render_attributes(key)
         head, tail = parts
         max_age = self.max_age
+        when = self.expires
+        if type(max_age) is int and type(when) is int:
+            # PERF: a renewed session cookie's pair of lifetimes, in one f-string.
+            date = _DATES.get(when) or _http_date(when)
+            return f"{self.name}={self.value}{head}; Max-Age={max_age}; Expires={date}{tail}"
         if max_age is not None:
             head = f"{head}; Max-Age={max_age if type(max_age) is int else int(max_age)}"
-        when = self.expires
         if when is None:
             return f"{self.name}={self.value}{head}{tail}"
         if type(when) is not int:

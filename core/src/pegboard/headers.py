@@ -8,8 +8,15 @@ from typing import Any
 __all__ = ["RequestHeaders", "ResponseHeaders"]
 
 _SPECIAL = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+#: header names whose values ResponseHeaders checked (a few dozen per site; bounded)
+_NAMES_OK: set[str] = set()
 #: header names add_vary() has checked (a handful per site; bounded)
 _VARY_NAMES: set[str] = set()
+#: (a Vary line, a name) -> the line with the name in it (the line itself when it was
+#: there); bounded, lines past _VARY_CACHED_LENGTH are not kept
+_VARY_JOINED: dict[tuple[str, str], str] = {}
+_VARY_CACHE_SIZE = 256
+_VARY_CACHED_LENGTH = 256
 
 
 def _environ_key(name: str) -> str:
@@ -17,6 +24,30 @@ def _environ_key(name: str) -> str:
     if upper in _SPECIAL:
         return upper
     return "HTTP_" + upper
+
+
+def _checked_vary_name(name: str) -> None:
+    """Refuse a name that would break the header line; remember one that passed."""
+    ResponseHeaders._check("Vary", name)
+    if len(_VARY_NAMES) < 256:
+        _VARY_NAMES.add(name)
+
+
+def _join_vary(line: str, name: str) -> str:
+    """``line`` with ``name`` added, unless it (or ``*``) is already one of its parts."""
+    if name not in _VARY_NAMES:
+        _checked_vary_name(name)
+    wanted = name.lower()
+    parts = [part.strip() for part in line.lower().split(",")]
+    if wanted in parts or "*" in parts:
+        joined = line
+    else:
+        joined = f"{line}, {name}" if line.strip() else name
+    if len(line) <= _VARY_CACHED_LENGTH:
+        if len(_VARY_JOINED) >= _VARY_CACHE_SIZE:
+            _VARY_JOINED.clear()
+        _VARY_JOINED[(line, name)] = joined
+    return joined
 
 
 class RequestHeaders(Mapping[str, str]):
@@ -73,6 +104,10 @@ class ResponseHeaders:
 
     @staticmethod
     def _check(name: str, value: object) -> str:
+        # PERF: a printable str (no CR, LF, NUL or other control character) under a
+        # name that passed before needs no search character by character.
+        if type(value) is str and name in _NAMES_OK and value.isprintable():
+            return value
         if isinstance(value, str):
             text = value
         elif isinstance(value, (bytes, bytearray)):
@@ -88,6 +123,8 @@ class ResponseHeaders:
             or ":" in name
         ):
             raise ValueError(f"invalid header {name!r}: CR, LF, NUL and ':' are not allowed")
+        if len(_NAMES_OK) < 512:
+            _NAMES_OK.add(name)
         return text
 
     def __setitem__(self, name: str, value: object) -> None:
@@ -163,35 +200,30 @@ class ResponseHeaders:
     def clear(self) -> None:
         self._items.clear()
 
-    def add_vary(self, *names: str) -> None:
+    def add_vary(self, name: str = "", *names: str) -> None:
         """Add header names to ``Vary`` once each, keeping what is already there."""
-        if len(names) == 1 and names[0]:
-            # PERF: one name at a time is how tools call it: no list building. The few
+        if name and not names:
+            # PERF: one name at a time is how tools call it: no tuple of names. The few
             # names a site varies on are checked once; a stored line was checked when
             # it was set, so a line joined from it and a checked name needs no check.
-            name = names[0]
-            if name not in _VARY_NAMES:
-                self._check("Vary", name)
-                if len(_VARY_NAMES) < 256:
-                    _VARY_NAMES.add(name)
-            values = self._items.get("vary")
+            items = self._items
+            values = items.get("vary")
             if values is None:
-                self._items["vary"] = [("Vary", name)]
+                if name not in _VARY_NAMES:
+                    _checked_vary_name(name)
+                items["vary"] = [("Vary", name)]
                 return
             if len(values) == 1:
                 given, line = values[0]
-                wanted = name.lower()
-                line_lower = line.lower()
-                # PERF: a name (or *) not found anywhere in the line is not one of its
-                # parts: no split. Sessions' "Cookie" then gzip's "Accept-Encoding" is
-                # the common pair.
-                if wanted in line_lower or "*" in line_lower:
-                    for part in line_lower.split(","):
-                        part = part.strip()
-                        if part == wanted or part == "*":
-                            return
-                self._items["vary"] = [(given, f"{line}, {name}" if line.strip() else name)]
+                # PERF: a site sends a handful of Vary lines, each joined with the same
+                # few names (sessions' "Cookie", then gzip's "Accept-Encoding"): each
+                # pair is worked out once.
+                joined = _VARY_JOINED.get((line, name)) or _join_vary(line, name)
+                if joined != line:
+                    items["vary"] = [(given, joined)]
                 return
+        if name:
+            names = (name, *names)
         current = self.get("Vary")
         present = [v.strip() for v in current.split(",")] if current else []
         if "*" in present:

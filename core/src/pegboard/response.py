@@ -69,15 +69,22 @@ class Response:
                 if close is not None:
                     close()
             self.stream = None
-        # PERF: str is what handlers return most, so it is tested first, and a
-        # response without a Content-Type gets the default without a method call.
-        if type(value) is str or isinstance(value, str):
+        # PERF: exact bytes (what transforms such as gzip set) cost one test; then str,
+        # what handlers return most, and a response without a Content-Type gets the
+        # default without a method call.
+        if type(value) is bytes:
+            self._body = value
+        elif type(value) is str or isinstance(value, str):
             self._body = value.encode("utf-8")
             items = self.headers._items
-            if "content-type" not in items:
+            current = items.get("content-type")
+            if current is None:
                 items["content-type"] = [("Content-Type", _DEFAULT_TYPE)]
             else:
-                self._declare_utf8()
+                # PERF: _declare_utf8() inlined: text/* without a charset gets UTF-8's.
+                name, ctype = current[0]
+                if ctype.startswith("text/") and "charset" not in ctype:
+                    items["content-type"] = [(name, ctype + "; charset=utf-8")]
         elif value is None:
             self._body = b""
         elif isinstance(value, bytes):
@@ -87,17 +94,6 @@ class Response:
         else:
             self._body = b""
             self.stream = value
-
-    def _declare_utf8(self) -> None:
-        """A str body was encoded as UTF-8: default the type, or add the charset to text/*."""
-        items = self.headers._items
-        current = items.get("content-type")
-        if current is None:
-            items["content-type"] = [("Content-Type", _DEFAULT_TYPE)]
-            return
-        name, ctype = current[0]
-        if ctype.startswith("text/") and "charset" not in ctype:
-            items["content-type"] = [(name, ctype + "; charset=utf-8")]
 
     @property
     def text(self) -> str:

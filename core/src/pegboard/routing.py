@@ -196,6 +196,9 @@ class Router:
         self._slots: dict[int, tuple[Route, int, int, str | None]] = {}
         # (prefix, route) of the fallbacks, the longest prefix first
         self._fallbacks: list[tuple[str, Route]] = []
+        #: the fallback that takes every path no other route takes: one at prefix ""
+        #: with no templated route beside it (pegboard.wrap's), else None
+        self.catch_all: Route | None = None
         self._compiled = False
 
     def add_converter(self, name: str, pattern: str, convert: Callable[[str], Any]) -> None:
@@ -213,6 +216,7 @@ class Router:
         else:
             self.dynamic.append(route)
             self._compiled = False
+            self.catch_all = None
 
     def remove(self, route: Route) -> None:
         if self.static.get(route.template) is route:
@@ -220,6 +224,7 @@ class Router:
         elif route in self.dynamic:
             self.dynamic.remove(route)
             self._compiled = False
+            self.catch_all = None
 
     def routes(self) -> list[Route]:
         return [*self.static.values(), *self.dynamic]
@@ -246,6 +251,8 @@ class Router:
         self._slots = slots
         fallbacks = [(r.static_prefix.rstrip("/"), r) for r in self.dynamic if r.fallback]
         self._fallbacks = sorted(fallbacks, key=lambda pair: len(pair[0]), reverse=True)
+        whole = [route for prefix, route in self._fallbacks if prefix == ""]
+        self.catch_all = whole[0] if whole and self._regex is None else None
         self._compiled = True
 
     def match(self, path: str) -> tuple[Route | None, dict[str, Any]]:

@@ -74,6 +74,7 @@ _STATUS_CACHE_SIZE = 256
 _NO_BODY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 _check_header = ResponseHeaders._check
+_new_start_response = object.__new__
 
 
 def route_to_wsgi_app(app: App, wsgi_app: WSGIApp, prefix: str) -> WSGIHandler:
@@ -89,7 +90,7 @@ def route_to_wsgi_app(app: App, wsgi_app: WSGIApp, prefix: str) -> WSGIHandler:
     route = Route(template, handler, None, {}, router.converters, fallback=True)
     # PERF: the core calls the bound method: an instance is called through its type's
     # __call__ slot, with a tuple of arguments made for it.
-    route.any_method = handler.__call__
+    route.any_method = handler.answer
     app._add_route(route)
     return handler
 
@@ -116,75 +117,19 @@ class WSGIHandler:
         return f"<WSGIHandler {self.prefix or '/'} -> {self.name}>"
 
     def __call__(self, req: Request, resp: Response, **params: Any) -> None:
-        environ = self.environ_for(req, resp)
-        start = _StartResponse()
-        # PERF: the bound method, called the fast way (see route_to_wsgi_app).
-        result = self.wsgi_app(environ, start.__call__)
-        status = start.status
-        if (
-            type(result) is list
-            and status is not None
-            and len(result) == 1
-            and type(result[0]) is bytes
-            and start.written is None
-            and not resp.headers._items
-            and resp.stream is None
-            and ENVIRON_HTTP_ERROR not in environ
-        ):
-            # PERF: what most apps answer: start_response called before returning, and
-            # one chunk of bytes in a list, with no tool header to merge with: the status,
-            # headers and body taken over in one pass (_respond does it in general).
-            start.done = True
-            code = _STATUS_CODES.get(status)
-            if code is None:
-                code = _status_code(status)
-            resp._status = code
-            items = resp.headers._items
-            check = _check_header
-            keep_length = req.method == "HEAD"
-            for name, value in start.headers:
-                key = name.lower()
-                if key == "content-length" and not keep_length:
-                    continue  # the core counts the bytes it sends
-                found = items.get(key)
-                if found is None:
-                    items[key] = [(name, check(name, value))]
-                else:
-                    found.append((name, check(name, value)))
-            resp._body = result[0]
-            return
-        try:
-            chunks: list[bytes] = []
-            iterator: Iterator[bytes] | None = None
-            if start.status is None:
-                # A generator app calls start_response when it is first iterated.
-                iterator = iter(result)
-                for chunk in iterator:
-                    chunks.append(chunk)
-                    if start.status is not None:
-                        break
-                if start.status is None:
-                    raise RuntimeError(
-                        f"the WSGI app {self.name} returned without calling start_response"
-                    )
-            error = environ.get(ENVIRON_HTTP_ERROR)
-            if isinstance(error, Exception):
-                raise error
-            if start.written:
-                chunks[:0] = start.written
-            _respond(req, resp, start, result, iterator, chunks)
-        except BaseException:
-            _close(result)
-            raise
-        finally:
-            start.done = True
+        """Answer ``req`` with the wrapped app (a route's handler; ``params`` are not used)."""
+        self.answer(req, resp)
 
-    def environ_for(self, req: Request, resp: Response) -> dict[str, Any]:
-        """The environ the wrapped app gets: the request's, with what the tools provide."""
-        # PERF: one shallow copy; the app may change its environ, the tools keep theirs.
-        env = dict(req.environ)
+    def answer(self, req: Request, resp: Response) -> None:
+        """Call the wrapped app with the request's environ and put its answer on ``resp``.
+
+        PERF: the route calls this bound method: no keyword dict per request, and
+        the environ is built here rather than in a call of its own.
+        """
+        # One shallow copy: the app may change its environ, the tools keep theirs.
+        environ = dict(req.environ)
         if self._raw_prefix:
-            self._shift_path(env)
+            self._shift_path(environ)
         extras = req.__dict__
         if extras:
             # What tools hang on the request for handlers (req.session, req.json, ...).
@@ -193,26 +138,98 @@ class WSGIHandler:
                 if key is None:
                     key = _environ_key(name)
                 if key:
-                    env[key] = extras[name]
-        env[ENVIRON_REQUEST] = req
-        env[ENVIRON_RESPONSE] = resp
-        env[ENVIRON_APP] = req.app
-        # PERF: the rest is for few requests (a login, a client behind a proxy, a body):
-        # one test for all of them.
+                    environ[key] = extras[name]
+        environ[ENVIRON_REQUEST] = req
+        environ[ENVIRON_RESPONSE] = resp
+        environ[ENVIRON_APP] = req.app
+        # The rest is for few requests (a login, a client behind a proxy, a body): one test.
         if (
             req.login is not None
             or req._remote is not None
             or req._body is not None
             or req.method not in _NO_BODY_METHODS
         ):
-            _hand_over_the_rest(req, env)
-        return env
+            _hand_over_the_rest(req, environ)
+        # PERF: the start_response object without an __init__ frame; headers come with
+        # the status.
+        start = _new_start_response(_StartResponse)
+        start.status = start.written = None
+        start.done = False
+        result = self.wsgi_app(environ, start.__call__)
+        status = start.status
+        items = resp.headers._items  # PERF: lower-cased keys, written directly
+        if (
+            type(result) is list
+            and len(result) == 1
+            and type(result[0]) is bytes
+            and status is not None
+            and start.written is None
+            and not items
+            and resp.stream is None
+            and ENVIRON_HTTP_ERROR not in environ
+        ):
+            # PERF: what most apps answer: start_response called before returning, and
+            # one chunk of bytes in a list, with no tool header to merge with: the status,
+            # headers and body taken over in one pass (_respond does it in general).
+            start.done = True
+            resp._status = _STATUS_CODES.get(status) or _status_code(status)
+            for name, value in start.headers:
+                key = name.lower()
+                if key == "content-length" and req.method != "HEAD":
+                    continue  # the core counts the bytes it sends
+                found = items.get(key)
+                if found is None:
+                    items[key] = [(name, _check_header(name, value))]
+                else:
+                    found.append((name, _check_header(name, value)))
+            resp._body = result[0]
+            return
+        _take_answer(self, req, resp, environ, start, result)
 
     def _shift_path(self, env: dict[str, Any]) -> None:
         """SCRIPT_NAME and PATH_INFO as the app mounted at the prefix expects them."""
         raw = self._raw_prefix
         env["SCRIPT_NAME"] = env.get("SCRIPT_NAME", "") + raw
         env["PATH_INFO"] = env.get("PATH_INFO", "")[len(raw) :]
+
+
+def _take_answer(
+    handler: WSGIHandler,
+    req: Request,
+    resp: Response,
+    environ: dict[str, Any],
+    start: _StartResponse,
+    result: Iterable[bytes],
+) -> None:
+    """Put any answer of the app on ``resp``: a generator, ``write()``, an error handed back.
+
+    Kept out of :meth:`WSGIHandler.answer` so that the common answer's code stays small.
+    """
+    try:
+        chunks: list[bytes] = []
+        iterator: Iterator[bytes] | None = None
+        if start.status is None:
+            # A generator app calls start_response when it is first iterated.
+            iterator = iter(result)
+            for chunk in iterator:
+                chunks.append(chunk)
+                if start.status is not None:
+                    break
+            if start.status is None:
+                raise RuntimeError(
+                    f"the WSGI app {handler.name} returned without calling start_response"
+                )
+        error = environ.get(ENVIRON_HTTP_ERROR)
+        if isinstance(error, Exception):
+            raise error
+        if start.written:
+            chunks[:0] = start.written
+        _respond(req, resp, start, result, iterator, chunks)
+    except BaseException:
+        _close(result)
+        raise
+    finally:
+        start.done = True
 
 
 def _hand_over_the_rest(req: Request, env: dict[str, Any]) -> None:

@@ -30,11 +30,12 @@ class Negotiator:
     past its bound, and values longer than any browser sends are not kept.
     """
 
-    __slots__ = ("_cache", "offered")
+    __slots__ = ("answers", "offered")
 
     def __init__(self, offered: tuple[str, ...]) -> None:
         self.offered = offered
-        self._cache: dict[str, str | None] = {}
+        #: the answers given so far, by header value (read it; ``choose`` fills it)
+        self.answers: dict[str, str | None] = {}
 
     def choose(self, accept_encoding: str | None) -> str | None:
         """The coding to use, or None for identity (no compression)."""
@@ -42,7 +43,7 @@ class Negotiator:
             # No header: RFC 9110 allows any coding, but a client that says
             # nothing is safest served as it asked, uncompressed.
             return None
-        cache = self._cache
+        cache = self.answers
         try:
             return cache[accept_encoding]
         except KeyError:

@@ -38,6 +38,21 @@ class _Unshared:
 _UNSHARED: Any = _Unshared()
 
 
+def _record_parts(record: Any) -> tuple[float | None, dict[str, Any] | None]:
+    """A decoded record's creation time and data, or ``(None, None)`` if it is not one.
+
+    Exact types are checked inline by the caller; this accepts their subclasses
+    (what another serializer may give back). An int (whole seconds) or a float
+    is written back as read.
+    """
+    if not isinstance(record, dict):
+        return None, None
+    created, data = record.get("c"), record.get("d")
+    if isinstance(created, (int, float)) and isinstance(data, dict):
+        return created, data
+    return None, None
+
+
 def _creation_time(setup: SessionSetup) -> float:
     """When a session starts, as its record keeps it (``"c"``).
 
@@ -311,18 +326,27 @@ class Session(MutableMapping[str, Any]):
         self._release_attached = True
 
     def _load(self) -> dict[str, Any]:
+        # PERF: the steady state (a known session read under its lock) is the straight
+        # line through here; the rarer turns (explicit locking, a record of another
+        # shape, max_age, an unknown id, a store coming back) are calls of their own,
+        # so that the common path's code stays small.
         if self._data is not None:
             return self._data
         setup = self._setup
         options = setup.options
         storage = self._store
         if storage is None:
-            # PERF: the handle's open storage read directly; _storage() opens it if need be.
-            storage = setup.store._storage or self._storage()
+            # The handle's open storage read directly; _storage() opens it if need be.
+            # Compared with None: a storage's truth is its length (a call, 0 when empty).
+            storage = setup.store._storage
+            if storage is None:
+                storage = self._storage()
             self._store = storage
-        raw = self._request().cookies.get(options.name)
+        req = self._req()  # PERF: _request() inlined
+        if req is None:
+            raise RuntimeError(_ENDED)
+        raw = req.cookies.get(options.name)
         data: dict[str, Any] | None = None
-        created: float = 0.0
         if raw is not None and _valid_id(raw):
             if options.locking != "explicit" or self._want_lock:
                 # PERF: the lock and the read in one step: one round trip on every store.
@@ -335,54 +359,72 @@ class Session(MutableMapping[str, Any]):
                 self._lock_id, self._lock_token = raw, token
                 if self._resource_ended and not self._release_attached:
                     self._release_when_sent()
-            elif setup.max_age is None:
-                # PERF: read and renew in one round trip; an unchanged session is then not
-                # touched again at the end (with max_age the end may need a shorter expiry).
-                payload, self._renewed = self._call(storage.load_and_touch, raw, setup.timeout)
             else:
-                payload = self._call(storage.load, raw, None)
+                payload = self._read_unlocked(storage, raw)
             if payload is not None:
-                # PERF: the record decoded here rather than in a method of its own.
+                # The record decoded here rather than in a method of its own.
                 try:
                     record = setup.serializer.loads(payload)
                 except Exception as exc:
                     _log.warning("dropping a session record that does not decode: %s", exc)
                     record = None
-                if type(record) is dict or isinstance(record, dict):
-                    found, data = record.get("c"), record.get("d")
-                    # Exact types first (what the serializers give back), subclasses after;
-                    # an int (whole seconds) or a float is written back as read.
-                    if (
-                        type(found) is int
-                        or type(found) is float
-                        or isinstance(found, (int, float))
-                    ) and (type(data) is dict or isinstance(data, dict)):
-                        created = found
-                    else:
+                created = None
+                if type(record) is dict:
+                    created, data = record.get("c"), record.get("d")
+                    if type(data) is not dict or (
+                        type(created) is not int and type(created) is not float
+                    ):
+                        created, data = _record_parts(record)
+                elif record is not None:
+                    created, data = _record_parts(record)
+                if data is not None:
+                    assert created is not None
+                    if setup.max_age is not None and created + setup.max_age <= time.time():
+                        self._drop_expired(raw)
                         data = None
-            if data is not None:
-                max_age = setup.max_age
-                if max_age is not None and created + max_age <= time.time():
-                    self._call(storage.delete, raw, self._store_lock())
-                    data = None
-                else:
-                    self._id, self._created, self._stored = raw, created, payload
-                    self._adopted = True
+                    else:
+                        self._id, self._created, self._stored = raw, created, payload
+                        self._adopted = True
             if data is None and self._lock_id is not None:
-                wanted = self._want_lock
-                self.release_lock()  # not adopted: nothing to protect under that id
-                self._want_lock = wanted
+                self._unlock_unadopted()
         store = setup.store
         if store.down_since is not None:
             store.recovered()  # PERF: one attribute read while the store is healthy
         if data is None:
-            data = {}
-            self._id = new_id()
-            self._created = _creation_time(self._setup)
-            if self._want_lock:
-                self._hold_unshared()
+            data = self._start_fresh()
         self._data = data
         return data
+
+    def _read_unlocked(self, storage: Storage, session_id: str) -> bytes | None:
+        """Explicit locking, no lock asked for: read the record without locking it."""
+        if self._setup.max_age is None:
+            # PERF: read and renew in one round trip; an unchanged session is then not
+            # touched again at the end (with max_age the end may need a shorter expiry).
+            payload: bytes | None
+            payload, self._renewed = self._call(
+                storage.load_and_touch, session_id, self._setup.timeout
+            )
+            return payload
+        found: bytes | None = self._call(storage.load, session_id, None)
+        return found
+
+    def _drop_expired(self, session_id: str) -> None:
+        """The record is past max_age: delete it (the session starts afresh)."""
+        self._call(self._storage().delete, session_id, self._store_lock())
+
+    def _unlock_unadopted(self) -> None:
+        """No record to adopt under the client's id: nothing there to protect."""
+        wanted = self._want_lock
+        self.release_lock()
+        self._want_lock = wanted
+
+    def _start_fresh(self) -> dict[str, Any]:
+        """A new, empty session under a new id (locked at once when a lock was asked for)."""
+        self._id = new_id()
+        self._created = _creation_time(self._setup)
+        if self._want_lock:
+            self._hold_unshared()
+        return {}
 
     def save(self, resp: pegboard.Response) -> None:
         """Write the session back if it was read, then release its lock.
@@ -398,61 +440,47 @@ class Session(MutableMapping[str, Any]):
             self._release_quietly()
 
     def _write_record(self, resp: pegboard.Response, data: dict[str, Any]) -> None:
+        # PERF: the steady state (data saved under the lock this request took, a
+        # persistent cookie renewed) is the straight line through here; emptying,
+        # unlocked writes and browser-session cookies are calls of their own.
         resp.headers.add_vary("Cookie")
         setup = self._setup
-        options = setup.options
         session_id = self._id
         assert session_id is not None
-        storage = self._store
-        if storage is None:
-            storage = self._storage()
         ttl = setup.timeout
         if setup.max_age is not None:
             ttl = min(ttl, self._created + setup.max_age - time.time())
-        stored = self._stored
         if not data or ttl <= 0:
-            payload = None
-            if stored is None:
-                if self._adopted:
-                    resp.delete_cookie(options.name, path=options.path, domain=options.domain)
-                return  # nothing in the store; save() releases a lock still held
-        else:
-            # PERF: serializing and comparing bytes finds nested changes without deep copies.
-            payload = setup.serializer.dumps({"c": self._created, "d": data})
+            self._write_empty(resp, session_id)
+            return
+        # PERF: serializing and comparing bytes finds nested changes without deep copies.
+        payload = setup.serializer.dumps({"c": self._created, "d": data})
         token = self._lock_token
-        try:
-            if self._lock_id == session_id and token is not _UNSHARED:
-                # PERF: the write and the unlock in one call: one round trip on every
-                # networked store. The store releases the lock whether or not it fails.
-                self._lock_id = self._lock_token = None
-                self._want_lock = False
-                if payload is None:
-                    storage.delete_and_unlock(session_id, token)
-                elif payload != stored:
+        if self._lock_id == session_id and token is not _UNSHARED:
+            # PERF: the write and the unlock in one call: one round trip on every
+            # networked store. The store releases the lock whether or not it fails.
+            self._lock_id = self._lock_token = None
+            self._want_lock = False
+            storage = self._store
+            if storage is None:  # not after a lock; compared with None, as in _load
+                storage = self._storage()
+            try:
+                if payload != self._stored:
                     storage.save_and_unlock(session_id, payload, ttl, token)
                 else:
                     storage.touch_and_unlock(session_id, ttl, token)
-            else:
-                lock = None if token is _UNSHARED else token
-                if payload is None:
-                    storage.delete(session_id, lock)
-                elif payload != stored:
-                    storage.save(session_id, payload, ttl, lock)
-                elif not self._renewed:
-                    storage.touch(session_id, ttl, lock)
-        except StorageUnavailable as exc:
-            raise _unavailable(exc, self._setup.store) from None
-        if payload is None:
-            self._stored = None
-            if self._adopted:
-                resp.delete_cookie(options.name, path=options.path, domain=options.domain)
-            return
+            except StorageUnavailable as exc:
+                raise _unavailable(exc, setup.store) from None
+        else:
+            self._write_unlocked(session_id, payload, ttl)
         self._stored = payload
+        options = setup.options
         if options.persistent:
             max_age = math.ceil(ttl)  # whole seconds, rounded up, in both attributes
-            # PERF: the Cookie built directly, its fields in order, as set_cookie() builds
-            # it: one call and no keyword matching on every response.
-            resp.cookies[options.name] = pegboard.Cookie(
+            # PERF: the Cookie built directly, its fields in order, without the checks of
+            # Cookie(): the options were checked when they were read, the id was made
+            # here or matched ID_PATTERN (stricter than a cookie value).
+            resp.cookies[options.name] = pegboard.Cookie.trusted(
                 options.name,
                 session_id,
                 options.path,
@@ -464,15 +492,53 @@ class Session(MutableMapping[str, Any]):
                 options.samesite,
             )
         elif session_id != self._request().cookies.get(options.name):
-            resp.set_cookie(
-                options.name,
-                session_id,
-                path=options.path,
-                domain=options.domain,
-                secure=options.secure,
-                httponly=options.httponly,
-                samesite=options.samesite,
-            )
+            self._set_browser_session_cookie(resp, session_id)
+
+    def _write_unlocked(self, session_id: str, payload: bytes, ttl: float) -> None:
+        """Write without releasing a lock: none was taken in the store (explicit locking)."""
+        token = self._lock_token
+        lock = None if token is _UNSHARED else token
+        storage = self._storage()
+        try:
+            if payload != self._stored:
+                storage.save(session_id, payload, ttl, lock)
+            elif not self._renewed:
+                storage.touch(session_id, ttl, lock)
+        except StorageUnavailable as exc:
+            raise _unavailable(exc, self._setup.store) from None
+
+    def _write_empty(self, resp: pegboard.Response, session_id: str) -> None:
+        """An emptied (or expired) session: the record goes, and so does the client's cookie."""
+        options = self._setup.options
+        if self._stored is not None:
+            token = self._lock_token
+            storage = self._storage()
+            try:
+                if self._lock_id == session_id and token is not _UNSHARED:
+                    self._lock_id = self._lock_token = None
+                    self._want_lock = False
+                    storage.delete_and_unlock(session_id, token)
+                else:
+                    storage.delete(session_id, None if token is _UNSHARED else token)
+            except StorageUnavailable as exc:
+                raise _unavailable(exc, self._setup.store) from None
+            self._stored = None
+        # Nothing in the store now; save() releases a lock still held.
+        if self._adopted:
+            resp.delete_cookie(options.name, path=options.path, domain=options.domain)
+
+    def _set_browser_session_cookie(self, resp: pegboard.Response, session_id: str) -> None:
+        """``persistent = false``: a cookie without lifetimes, set when the id is new."""
+        options = self._setup.options
+        resp.set_cookie(
+            options.name,
+            session_id,
+            path=options.path,
+            domain=options.domain,
+            secure=options.secure,
+            httponly=options.httponly,
+            samesite=options.samesite,
+        )
 
     def _release_quietly(self) -> None:
         """Release the lock, logging (not raising) a failure: for the end of the request."""
