@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from pegboard import Request, Response
+from pegboard import Request, Response, State
 from pegboard.httputil import MediaTypeMatcher, parse_cache_control
 
 from .codings import Coding, StreamCompressor
@@ -41,7 +41,7 @@ def coding_of(req: Request) -> str | None:
     return found
 
 
-def _widen_conditions(environ: dict[str, Any], coding: str, state: Any) -> None:
+def _widen_conditions(environ: dict[str, Any], coding: str, state: State) -> None:
     """Add the identity tag beside each ``-coding`` tag in If-None-Match/If-Match.
 
     The identity tags so derived are kept in ``req.state.gzip_held_tags``, so

@@ -459,11 +459,11 @@ class Session(MutableMapping[str, Any]):
         if self._lock_id == session_id and token is not _UNSHARED:
             # PERF: the write and the unlock in one call: one round trip on every
             # networked store. The store releases the lock whether or not it fails.
-            self._lock_id = self._lock_token = None
-            self._want_lock = False
             storage = self._store
             if storage is None:  # not after a lock; compared with None, as in _load
                 storage = self._storage()
+            self._lock_id = self._lock_token = None
+            self._want_lock = False
             try:
                 if payload != self._stored:
                     storage.save_and_unlock(session_id, payload, ttl, token)
