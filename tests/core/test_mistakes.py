@@ -235,6 +235,16 @@ MISTAKES = [
             files={"app.py": APP, "site.toml": "[server]\nbody_readers = 4\n"},
         ),
     ),
+    Mistake(
+        "CPU affinity given as a word",
+        command(
+            "serve",
+            "app.py",
+            "--config",
+            "site.toml",
+            files={"app.py": APP, "site.toml": '[server]\ncpu_affinity = "yes"\n'},
+        ),
+    ),
     Mistake("a handler returning a number", handler_returns("shop", "42")),
     Mistake("a handler returning an object", handler_returns("blog", "object()")),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -55,6 +56,8 @@ APP_MODULE = textwrap.dedent(
                     _mark("slow-begun")
                     time.sleep(float(environ["QUERY_STRING"] or "1"))
                 body = f"pid={os.getpid()}".encode()
+                if environ["PATH_INFO"] == "/cpus":  # where this request thread may run
+                    body += f" cpus={sorted(os.sched_getaffinity(0))}".encode()
                 start_response("200 OK", [("Content-Type", "text/plain"),
                                           ("Content-Length", str(len(body)))])
                 return [body]
@@ -68,10 +71,11 @@ APP_MODULE = textwrap.dedent(
 )
 
 RUNNER = (
-    "import sys, pb_serving_app\n"
+    "import os, sys, pb_serving_app\n"
     "from pegboard import serving\n"
     "serving.serve(pb_serving_app.load, host='127.0.0.1', port=int(sys.argv[1]),\n"
-    "              workers=int(sys.argv[2]), threads=4, server=sys.argv[3])\n"
+    "              workers=int(sys.argv[2]), threads=4, server=sys.argv[3],\n"
+    "              cpu_affinity=bool(os.environ.get('PB_CPU_AFFINITY')))\n"
 )
 
 servers = pytest.mark.parametrize("server", INSTALLED)
@@ -283,6 +287,71 @@ def test_default_body_readers_are_one_per_thread_and_at_least_four() -> None:
     assert serving.body_readers(8) == 8
     assert serving.body_readers(1) == 4
     assert serving.body_readers(32) == 32
+
+
+affinity = pytest.mark.skipif(
+    not serving.affinity_supported(), reason="CPU affinity is Linux's (sched_setaffinity)"
+)
+
+
+def _cpus_by_worker(running: Running, requests: int = 40) -> dict[int, set[tuple[int, ...]]]:
+    """pid -> the CPU sets its request threads reported, over ``requests`` requests."""
+    seen: dict[int, set[tuple[int, ...]]] = {}
+    with httpx.Client(timeout=5) as client:
+        for _ in range(requests):
+            pid, cpus = client.get(running.url + "/cpus").text.split(" cpus=")
+            seen.setdefault(int(pid.removeprefix("pid=")), set()).add(tuple(json.loads(cpus)))
+    return seen
+
+
+def _main_thread_cpus(pid: int) -> str:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(line for line in status.splitlines() if line.startswith("Cpus_allowed_list"))
+
+
+@affinity
+@servers
+def test_without_cpu_affinity_a_worker_may_run_anywhere(run, server: str) -> None:
+    running = run(server)
+    allowed = tuple(sorted(os.sched_getaffinity(0)))
+    seen = _cpus_by_worker(running, 8)
+    assert seen and all(cpus == {allowed} for cpus in seen.values()), seen
+    _assert_clean_stop(running, running.stop(signal.SIGTERM))
+
+
+@affinity
+@pytest.mark.skipif("granian" not in INSTALLED, reason="granian not installed")
+def test_cpu_affinity_keeps_each_granian_worker_on_its_own_cpu(run) -> None:
+    """Worker N on the N-th allowed CPU: its request threads, and the process itself."""
+    running = run("granian", workers=2, PB_CPU_AFFINITY="1")
+    starts = running.wait_for("start", 2)
+    allowed = sorted(os.sched_getaffinity(0))
+    expected = {(allowed[0],), (allowed[1 % len(allowed)],)}
+    seen = _cpus_by_worker(running)
+    assert seen.keys() <= starts.keys()
+    assert all(len(cpus) == 1 for cpus in seen.values()), seen  # each thread on one CPU
+    assert set().union(*seen.values()) <= expected, seen
+    for pid in starts:
+        cpu = _main_thread_cpus(pid).split()[-1]
+        assert (int(cpu),) in expected, _main_thread_cpus(pid)
+    if len(allowed) > 1:  # two CPUs: the two workers do not share one
+        assert len({_main_thread_cpus(pid) for pid in starts}) == 2
+    _assert_clean_stop(running, running.stop(signal.SIGTERM), workers=2)
+
+
+@affinity
+@pytest.mark.skipif("waitress" not in INSTALLED, reason="waitress not installed")
+def test_cpu_affinity_keeps_waitress_on_the_first_allowed_cpu(run) -> None:
+    running = run("waitress", PB_CPU_AFFINITY="1")
+    seen = _cpus_by_worker(running, 8)
+    assert list(seen.values()) == [{(min(os.sched_getaffinity(0)),)}], seen
+    _assert_clean_stop(running, running.stop(signal.SIGTERM))
+
+
+def test_cpu_affinity_where_the_system_has_none_is_a_value_error(monkeypatch) -> None:
+    monkeypatch.setattr(serving, "affinity_supported", lambda: False)
+    with pytest.raises(ValueError, match=r"server\.cpu_affinity.*remove the setting"):
+        serving.serve(_never, cpu_affinity=True)
 
 
 def test_bad_counts_are_value_errors() -> None:

@@ -120,3 +120,33 @@ def test_pegboard_serve_runs_the_site_and_stops_cleanly_on_sigterm(
     assert "Traceback" not in output, output
     assert f"serving examples/site/app.py on http://127.0.0.1:{port}" in output
     assert '"GET / HTTP/1.1" 200 ' in output  # the access log reached stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is Linux's")
+@pytest.mark.skipif("granian" not in SERVERS, reason="worker processes are granian's")
+def test_cpu_affinity_flag_keeps_each_worker_on_one_cpu_and_says_which(tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    argv = [*_pegboard_command(), "serve", "examples/site/app.py", "--workers", "2"]
+    process, port = _serve([*argv, "--cpu-affinity"], log)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            assert client.get("/").status_code == 200
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        pinned = {
+            line.split()[-1]
+            for pid in children
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+            if line.startswith("Cpus_allowed_list")
+        }
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=STOP_TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    output = log.read_text(errors="replace")
+    assert code == 0, output
+    allowed = sorted(os.sched_getaffinity(0))
+    first, second = allowed[0], allowed[1 % len(allowed)]
+    assert f"server.cpu_affinity: worker 1 on CPU {first}, worker 2 on CPU {second}" in output
+    assert pinned == {str(first), str(second)}, (pinned, output)

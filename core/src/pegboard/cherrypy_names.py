@@ -444,7 +444,9 @@ def _is_pegboard_key(key: str) -> bool:
 
 
 #: pegboard keys that fall in a CherryPy family (``server.``) but are pegboard's own.
-_PEGBOARD_ONLY = frozenset({"server.body_timeout", "server.body_readers", "request.allowed_hosts"})
+_PEGBOARD_ONLY = frozenset(
+    {"server.body_timeout", "server.body_readers", "server.cpu_affinity", "request.allowed_hosts"}
+)
 
 
 def cherrypy_hint(name: str) -> str | None:

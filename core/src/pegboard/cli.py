@@ -93,6 +93,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     name = args.server or server.get("name")
     body_timeout = server.get("body_timeout", serving.BODY_TIMEOUT)
     readers = server.get("body_readers")
+    cpu_affinity = (
+        args.cpu_affinity if args.cpu_affinity is not None else server.get("cpu_affinity", False)
+    )
     if workers < 1 or threads < 1:
         raise UsageError(
             f"workers and threads must be 1 or more, got {workers} and {threads}; "
@@ -117,6 +120,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         f"pegboard: serving {args.target} on http://{host}:{port} ({workers} worker(s))",
         file=sys.stderr,
     )
+    if cpu_affinity and serving.affinity_supported():
+        print(f"pegboard: server.cpu_affinity: {_worker_cpus(workers)}", file=sys.stderr)
     # Each worker loads its own app: granian may start workers fresh, not forked.
     load = functools.partial(_worker_app, args.target, args.config, args.debug)
     try:
@@ -129,10 +134,18 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             server=name,
             body_timeout=body_timeout,
             readers=readers,
+            cpu_affinity=cpu_affinity,
         )
     except ValueError as exc:  # settings the server cannot honour
         raise UsageError(str(exc)) from None
     return 0
+
+
+def _worker_cpus(workers: int) -> str:
+    """Which CPU each worker keeps to, for the start-up line."""
+    from .serving._affinity import worker_cpu
+
+    return ", ".join(f"worker {n} on CPU {worker_cpu(n)}" for n in range(1, workers + 1))
 
 
 def _serve_with_reload(args: argparse.Namespace) -> int:
@@ -322,6 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, help="processes (default 1, or server.workers)")
     serve.add_argument("--threads", type=int, help="threads per process (default 8)")
     serve.add_argument("--server", help="server adapter to use instead of the default")
+    serve.add_argument(
+        "--cpu-affinity",
+        action=argparse.BooleanOptionalAction,
+        help="keep each worker process on one CPU (Linux; or server.cpu_affinity)",
+    )
     serve.add_argument(
         "--reload", action="store_true", help="restart when code or config changes (development)"
     )

@@ -35,6 +35,7 @@ GLOBAL_OPTIONS: dict[str, dict[str, Any]] = {
         "name": str,
         "body_timeout": float,
         "body_readers": int,
+        "cpu_affinity": bool,
     },
     "plugins": {"disable": list[str]},
     "request": {"allowed_hosts": list[str]},
@@ -65,6 +66,11 @@ OPTION_DOCS: dict[str, tuple[Any, str]] = {
         None,
         "request bodies read at once per process (granian); more get a 503 at once; "
         "unset: one per thread, at least 4 (see servers.md)",
+    ),
+    "server.cpu_affinity": (
+        False,
+        "keep each worker process on one CPU, worker N on the N-th CPU it may use "
+        "(Linux; for machines given to the site, see servers.md)",
     ),
     "plugins.disable": ([], "entry-point or distribution names not to load"),
     "request.allowed_hosts": (

@@ -20,6 +20,7 @@ import importlib.util
 import threading
 from collections.abc import Callable
 
+from ._affinity import affinity_supported
 from ._common import GRACE_SECONDS, Settings, WSGIApp
 from ._granian import serve_granian
 from ._waitress import serve_waitress
@@ -29,6 +30,7 @@ __all__ = [
     "DEFAULT_SERVER",
     "GRACE_SECONDS",
     "WSGIApp",
+    "affinity_supported",
     "available_servers",
     "body_readers",
     "serve",
@@ -78,6 +80,7 @@ def serve(
     body_timeout: float = BODY_TIMEOUT,
     max_body_size: int | None = None,
     readers: int | None = None,
+    cpu_affinity: bool = False,
 ) -> None:
     """Serve the app built by ``load_app`` until SIGINT or SIGTERM, then shut down cleanly.
 
@@ -92,6 +95,9 @@ def serve(
     larger than ``max_body_size`` a 413 (default: the app's largest
     ``request.max_body_size``, else 10 MiB). ``readers`` bodies are read at once per
     process (default :func:`body_readers`), more get a 503 (granian).
+
+    ``cpu_affinity=True`` keeps each serving process on one CPU, worker N on the
+    N-th CPU this process may use (Linux only; see docs/servers.md for when it pays).
 
     Raises ``ValueError`` for an unknown or uninstalled server, or settings the server
     cannot honour. Must be called from the main thread.
@@ -112,6 +118,11 @@ def serve(
             "body readers (server.body_readers) are granian's; waitress reads every body "
             "in its own loop: remove the setting, or serve with granian"
         )
+    if cpu_affinity and not affinity_supported():
+        raise ValueError(
+            "cpu_affinity (server.cpu_affinity) needs Linux's sched_setaffinity, which this "
+            "system lacks: remove the setting"
+        )
     if threading.current_thread() is not threading.main_thread():
         raise RuntimeError("serve() handles signals, so it must run in the main thread")
     settings = Settings(
@@ -122,5 +133,6 @@ def serve(
         body_timeout=float(body_timeout),
         max_body_size=max_body_size,
         body_readers=readers if readers is not None else body_readers(threads),
+        cpu_affinity=bool(cpu_affinity),
     )
     _ADAPTERS[name][1](load_app, settings)

@@ -32,6 +32,7 @@ class Settings:
     body_timeout: float
     max_body_size: int | None  # None: the app's largest request.max_body_size
     body_readers: int
+    cpu_affinity: bool = False  # each worker process kept on one CPU (see _affinity.py)
 
 
 def call_hook(app: object, name: str) -> None:

@@ -18,6 +18,7 @@ from functools import partial
 from types import FrameType
 from typing import Any
 
+from ._affinity import pin_worker
 from ._common import GRACE_SECONDS, Settings, WSGIApp, body_limit, call_hook, log
 from .bodies import BufferedBodies
 
@@ -174,11 +175,18 @@ def _granian_load(load_app: Callable[[], WSGIApp], settings: Settings) -> WSGIAp
     ).wsgi
 
 
-def _granian_worker(*args: Any, **kwargs: Any) -> None:
-    """Granian's own WSGI worker body, then ``stop()`` of the app it served."""
+def _granian_worker(cpu_affinity: bool, worker: int, *args: Any, **kwargs: Any) -> None:
+    """Granian's own WSGI worker body, then ``stop()`` of the app it served.
+
+    ``worker`` is granian's worker number (from 1). With ``cpu_affinity`` the process
+    is kept on one CPU first: granian loads the app and starts its threads after
+    this, so they all inherit it.
+    """
     mp = importlib.import_module("granian.server.mp")
+    if cpu_affinity:
+        log.info("worker %d serves on CPU %d (server.cpu_affinity)", worker, pin_worker(worker))
     try:
-        mp.MPServer._spawn_wsgi_worker(*args, **kwargs)
+        mp.MPServer._spawn_wsgi_worker(worker, *args, **kwargs)
     finally:
         while _granian_apps:
             call_hook(_granian_apps.pop(), "stop")
@@ -233,7 +241,7 @@ def serve_granian(load_app: Callable[[], WSGIApp], settings: Settings) -> None:
         _fork_hook_set = True
     try:
         server.serve(
-            spawn_target=_granian_worker,
+            spawn_target=partial(_granian_worker, settings.cpu_affinity),
             target_loader=partial(_granian_load, load_app, settings),
             wrap_loader=False,
         )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
 import time
 from collections.abc import Callable
 from typing import Any
 
-from ._common import GRACE_SECONDS, Settings, WSGIApp, body_limit, call_hook, on_signals
+from ._affinity import pin_worker
+from ._common import GRACE_SECONDS, Settings, WSGIApp, body_limit, call_hook, log, on_signals
 
 _LOOKAHEAD = 1
 """Requests waitress may read ahead on a connection while one runs (its default is 0)."""
@@ -20,6 +22,19 @@ def serve_waitress(load_app: Callable[[], WSGIApp], settings: Settings) -> None:
         raise ValueError("waitress serves from one process: use workers=1 (or granian)")
     waitress_server = importlib.import_module("waitress.server")
     wasyncore = importlib.import_module("waitress.wasyncore")
+    cpus = os.sched_getaffinity(0) if settings.cpu_affinity else None
+    if settings.cpu_affinity:  # before waitress starts its threads: they inherit it
+        log.info("serving on CPU %d (server.cpu_affinity)", pin_worker(1))
+    try:
+        _serve(load_app, settings, waitress_server, wasyncore)
+    finally:
+        if cpus is not None:  # this process goes on after serving: give its CPUs back
+            os.sched_setaffinity(0, cpus)
+
+
+def _serve(
+    load_app: Callable[[], WSGIApp], settings: Settings, waitress_server: Any, wasyncore: Any
+) -> None:
     app = load_app()
     call_hook(app, "start")
     try:
