@@ -33,6 +33,28 @@ def raw_app() -> WSGIApp:
     return app
 
 
+LOOP_ITERATIONS = 190
+"""Of the control below: about as long in Python as pegboard's own path (app_cost.py)."""
+
+
+def raw_app_with_loop(iterations: int = LOOP_ITERATIONS) -> WSGIApp:
+    """A control, not a framework: the raw callable after a loop of pure Python.
+
+    It spends about as much time in Python per request as pegboard does, but touches
+    almost no memory: served under load beside pegboard, it shows how much of
+    pegboard's gap is the time its code takes and how much is something else.
+    """
+    raw = raw_app()
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        total = 0
+        for step in range(iterations):
+            total += step
+        return raw(environ, start_response)
+
+    return app
+
+
 def pegboard_app() -> WSGIApp:
     import pegboard
 

@@ -66,6 +66,9 @@ def _apps() -> dict[str, Any]:
     return {
         "raw WSGI callable": hello.raw_app(),
         "raw WSGI callable behind BufferedBodies": buffered(hello.raw_app()),
+        f"raw WSGI callable after {hello.LOOP_ITERATIONS} loop steps (control)": (
+            hello.raw_app_with_loop()
+        ),
         "pegboard": hello.pegboard_app(),
         "pegboard behind BufferedBodies (pegboard serve)": buffered(hello.pegboard_app()),
         "falcon": hello.falcon_app(),

@@ -95,6 +95,7 @@ def _pegboard_redis_options() -> dict[str, Any]:
 FACTORIES: dict[str, Callable[[], Any]] = {
     # hello world
     "raw_hello": hello.raw_app,
+    "raw_hello_loop": hello.raw_app_with_loop,  # a control: Python time without the footprint
     "pegboard_hello": hello.pegboard_app,
     "falcon_hello": hello.falcon_app,
     "flask_hello": hello.flask_app,

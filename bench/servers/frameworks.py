@@ -96,6 +96,7 @@ class Row:
     diagnostic: bool = False  # not how its users run it: shows where a gap comes from
     threads: int = THREADS  # granian's blocking threads (granian launcher)
     readers_only: bool = False  # runs only with --readers (one row per reader count)
+    cpu_affinity: bool = False  # pegboard serve / pegboard.serving with server.cpu_affinity on
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,37 @@ def _hello_rows() -> tuple[Row, ...]:
             "raw_hello",
             "raw_hello",
             diagnostic=True,
+        ),
+        # A control: the raw callable after a loop of pure Python as long as pegboard's
+        # path (bench/servers/app_cost.py): the time of pegboard's code without its
+        # memory footprint.
+        Row(
+            "raw WSGI callable after a Python loop as long as pegboard's path (control)",
+            "raw",
+            "granian",
+            "raw_hello_loop",
+            "raw_hello_loop",
+            diagnostic=True,
+        ),
+        # The option that keeps each worker on one CPU, beside the same raw callable
+        # served with it (the like-for-like floor of that row).
+        Row(
+            "pegboard, one CPU per worker (--cpu-affinity)",
+            "pegboard",
+            "pegboard",
+            "pegboard_hello",
+            "pegboard_hello",
+            diagnostic=True,
+            cpu_affinity=True,
+        ),
+        Row(
+            "raw WSGI callable via pegboard.serving, one CPU per worker",
+            "raw",
+            "serving",
+            "raw_hello",
+            "raw_hello",
+            diagnostic=True,
+            cpu_affinity=True,
         ),
         Row(
             "pegboard App via pegboard.serving",
@@ -182,6 +214,15 @@ SCENARIOS = (
                 "pegboard_stack_redis",
             ),
             Row(
+                "pegboard sessions+gzip+etags, one CPU per worker",
+                "pegboard",
+                "pegboard",
+                "pegboard_stack",
+                "pegboard_stack_redis",
+                diagnostic=True,
+                cpu_affinity=True,
+            ),
+            Row(
                 "flask signed-cookie session+Flask-Compress+etag",
                 "flask",
                 "granian",
@@ -222,6 +263,15 @@ SCENARIOS = (
                 "pegboard_cache",
             ),
             Row(
+                "pegboard caching hit, one CPU per worker",
+                "pegboard",
+                "pegboard",
+                "pegboard_cache",
+                "pegboard_cache",
+                diagnostic=True,
+                cpu_affinity=True,
+            ),
+            Row(
                 "falcon hello world (no cache)", "falcon", "granian", "falcon_hello", "falcon_hello"
             ),
             Row(
@@ -255,6 +305,15 @@ SCENARIOS = (
                 "pegboard",
                 "pegboard_session_redis",
                 "pegboard_session_redis",
+            ),
+            Row(
+                "pegboard sessions (redis), one CPU per worker",
+                "pegboard",
+                "pegboard",
+                "pegboard_session_redis",
+                "pegboard_session_redis",
+                diagnostic=True,
+                cpu_affinity=True,
             ),
             Row(
                 "flask Flask-Session (redis, no lock)",
@@ -308,6 +367,8 @@ class Cell:
         tags = [self.app, words.get(self.row.launcher, self.row.launcher)]
         if self.readers is not None:
             tags.append(f"r{self.readers}")
+        if self.row.cpu_affinity:
+            tags.append("cpu")
         if self.baseline:
             tags.append("baseline")
         return "/".join(tags)
@@ -316,12 +377,13 @@ class Cell:
     def server(self) -> str:
         if self.row.launcher == "granian" and self.row.threads != THREADS:
             return f"granian, {self.row.threads} threads"
-        return {
+        name: str = {
             "granian": "granian",
             "pegboard": "pegboard serve (granian)",
             "serving": "pegboard.serving.serve (granian)",
             "cherrypy": "cheroot (quickstart)",
         }[self.row.launcher]
+        return name + ", cpu_affinity" if self.row.cpu_affinity else name
 
 
 # -- the servers ---------------------------------------------------------------------
@@ -330,9 +392,9 @@ _PEGBOARD = "import sys; from pegboard.cli import main; sys.exit(main())"
 _SERVING = (
     "import sys; sys.path[:0] = [p for p in (sys.argv[1], '') if p]; "
     "import framework_apps; from pegboard import serving; "
-    "name, port, workers, threads, readers = sys.argv[2], *map(int, sys.argv[3:]); "
+    "name, port, workers, threads, readers, affinity = sys.argv[2], *map(int, sys.argv[3:]); "
     "serving.serve(lambda: getattr(framework_apps, name), host='127.0.0.1', port=port, "
-    "workers=workers, threads=threads, readers=readers or None)"
+    "workers=workers, threads=threads, readers=readers or None, cpu_affinity=bool(affinity))"
 )
 _PEGBOARD_FROM = (
     "import sys; sys.path.insert(0, sys.argv.pop(1)); "
@@ -359,6 +421,7 @@ def _argv(cell: Cell, baseline_src: Path | None) -> list[str]:
             str(cell.workers),
             "--threads",
             str(THREADS),
+            *(["--cpu-affinity"] if cell.row.cpu_affinity else []),
         ]
         if cell.baseline:
             return [py, "-c", _PEGBOARD_FROM, str(baseline_src), *serve]
@@ -366,7 +429,19 @@ def _argv(cell: Cell, baseline_src: Path | None) -> list[str]:
     if launcher == "serving":
         src = str(baseline_src) if cell.baseline else ""
         readers = str(cell.readers or 0)  # 0: the default
-        return [py, "-c", _SERVING, src, app, port, str(cell.workers), str(THREADS), readers]
+        affinity = str(int(cell.row.cpu_affinity))
+        return [
+            py,
+            "-c",
+            _SERVING,
+            src,
+            app,
+            port,
+            str(cell.workers),
+            str(THREADS),
+            readers,
+            affinity,
+        ]
     return [py, "framework_apps.py", "cherrypy", app, port]
 
 
@@ -583,7 +658,7 @@ def run_group(
         variants = args.readers if row.launcher == "serving" and args.readers else [None]
         for readers in variants:
             cells.append(Cell(scenario, row, workers, app, readers=readers))
-            if row.launcher == "pegboard" and args.baseline_src:
+            if row.launcher == "pegboard" and args.baseline_src and not row.cpu_affinity:
                 cells.append(Cell(scenario, row, workers, app, baseline=True, readers=readers))
     sessions_needed = 64 * args.wrk_threads
     with tempfile.TemporaryDirectory() as tmp:
