@@ -7,6 +7,7 @@ which must end it cleanly.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -14,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -93,6 +95,27 @@ def _serve(argv: list[str], log: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise AssertionError("unreachable")
 
 
+@contextlib.contextmanager
+def _served(argv: list[str], log: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """``_serve``, and the server killed on the way out if a check failed first."""
+    process, port = _serve(argv, log)
+    try:
+        yield process, port
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _stop_cleanly(process: subprocess.Popen[bytes], log: Path) -> str:
+    """SIGTERM, which must end the server with exit code 0; its output."""
+    process.send_signal(signal.SIGTERM)
+    code = process.wait(timeout=STOP_TIMEOUT)
+    output = log.read_text(errors="replace")
+    assert code == 0, output
+    return output
+
+
 @pytest.mark.parametrize("server", SERVERS, ids=[f"{SERVERS[0]}-default", *SERVERS[1:]])
 def test_pegboard_serve_runs_the_site_and_stops_cleanly_on_sigterm(
     tmp_path: Path, server: str
@@ -100,8 +123,8 @@ def test_pegboard_serve_runs_the_site_and_stops_cleanly_on_sigterm(
     log = tmp_path / "serve.log"
     # The installed default is used as the README's command does (no --server).
     choice = [] if server == SERVERS[0] else ["--server", server]
-    process, port = _serve([*_pegboard_command(), "serve", "examples/site/app.py", *choice], log)
-    try:
+    argv = [*_pegboard_command(), "serve", "examples/site/app.py", *choice]
+    with _served(argv, log) as (process, port):
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
             home = client.get("/")
             assert home.status_code == 200
@@ -109,14 +132,7 @@ def test_pegboard_serve_runs_the_site_and_stops_cleanly_on_sigterm(
             assert 'id="visits">2<' in client.get("/").text  # the session cookie works
             css = client.get(home.text.split('rel="stylesheet" href="')[1].split('"')[0])
             assert css.status_code == 200 and css.headers["Content-Encoding"] in ("br", "gzip")
-        process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=STOP_TIMEOUT)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    output = log.read_text(errors="replace")
-    assert code == 0, output
+        output = _stop_cleanly(process, log)
     assert "Traceback" not in output, output
     assert f"serving examples/site/app.py on http://127.0.0.1:{port}" in output
     assert '"GET / HTTP/1.1" 200 ' in output  # the access log reached stderr
@@ -127,8 +143,7 @@ def test_pegboard_serve_runs_the_site_and_stops_cleanly_on_sigterm(
 def test_cpu_affinity_flag_keeps_each_worker_on_one_cpu_and_says_which(tmp_path: Path) -> None:
     log = tmp_path / "serve.log"
     argv = [*_pegboard_command(), "serve", "examples/site/app.py", "--workers", "2"]
-    process, port = _serve([*argv, "--cpu-affinity"], log)
-    try:
+    with _served([*argv, "--cpu-affinity"], log) as (process, port):
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
             assert client.get("/").status_code == 200
         children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
@@ -138,14 +153,7 @@ def test_cpu_affinity_flag_keeps_each_worker_on_one_cpu_and_says_which(tmp_path:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines()
             if line.startswith("Cpus_allowed_list")
         }
-        process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=STOP_TIMEOUT)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    output = log.read_text(errors="replace")
-    assert code == 0, output
+        output = _stop_cleanly(process, log)
     allowed = sorted(os.sched_getaffinity(0))
     first, second = allowed[0], allowed[1 % len(allowed)]
     assert f"server.cpu_affinity: worker 1 on CPU {first}, worker 2 on CPU {second}" in output
