@@ -60,11 +60,10 @@ def body_readers(threads: int) -> int:
     """Request bodies read at once by default: one per request thread, at least 4.
 
     Each reader is one more granian thread, and granian's pool grows into all of
-    them under load, bodies or not, where they take turns on the GIL: pegboard's
-    hello world over a socket served 0.73x of a raw callable on plain granian with
-    16 readers, 0.82x with 8 or 4 (docs/servers.md). Uploads past the limit get a
-    503 at once; ``server.body_readers`` raises it for sites that take many slow
-    uploads.
+    them under load, bodies or not, where they take turns on the GIL (the figures,
+    in bench/README.md, moved within the noise between 16, 8 and 4 readers). Uploads
+    past the limit get a 503 at once; ``server.body_readers`` raises it for sites
+    that take many slow uploads.
     """
     return max(4, threads)
 
