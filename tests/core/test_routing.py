@@ -1,11 +1,15 @@
 """Routing: static and templated paths, typed segments, 404/405, HEAD, OPTIONS, mounts."""
 
+import re
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import pegboard
 from pegboard import ConfigError
+from pegboard.routing import Route
 
 
 def test_function_handler_gets_path_params(make_app, make_client):
@@ -250,3 +254,96 @@ def test_the_servers_file_wrapper_is_passed_through_untouched(make_app, tmp_path
     assert bool(pegboard.request) is False  # no request context left behind
     assert b"".join(result) == b"x" * 1000
     result.close()
+
+
+# -- templates ending in one plain segment: found by their literal part ----------------
+
+
+def test_a_trailing_segment_must_not_be_empty_nor_span_slashes(make_app, make_client):
+    app = make_app()
+    app.route("/hello/{name}", lambda req, resp, name: f"hi {name}")
+    app.route("/{page}", lambda req, resp, page: f"page {page}")
+    client = make_client(app)
+    assert client.get("/hello/Ada").text == "hi Ada"
+    assert client.get("/hello/").status == 404
+    assert client.get("/hello/a/b").status == 404
+    assert client.get("/hello").text == "page hello"  # "/" + one segment
+    assert client.get("/").status == 404
+    assert client.get("/hello/caf%C3%A9").text == "hi café"
+    assert app.router.match("hello") == (None, {})  # a path without its leading slash
+
+
+def test_an_earlier_template_of_another_kind_still_wins(make_app, make_client):
+    app = make_app()
+    app.route("/files/{rest:path}", lambda req, resp, rest: f"path {rest}")
+    app.route("/files/{name}", lambda req, resp, name: f"name {name}")
+    app.route("/users/{id:int}", lambda req, resp, id: f"user #{id}")
+    app.route("/users/{name}", lambda req, resp, name: f"user {name}")
+    client = make_client(app)
+    assert client.get("/files/a").text == "path a"  # added first: it wins, as documented
+    assert client.get("/users/7").text == "user #7"
+    assert client.get("/users/ada").text == "user ada"  # the int route does not match
+
+
+def test_of_two_templates_with_the_same_literal_part_the_first_wins(make_app, make_client):
+    app = make_app()
+    app.route("/a/{first}", lambda req, resp, first: f"first {first}")
+    app.route("/a/{second}", lambda req, resp, second: f"second {second}")
+    assert make_client(app).get("/a/x").text == "first x"
+
+
+def test_a_redefined_str_converter_governs_plain_segments(make_app, make_client):
+    app = make_app()
+    app.router.add_converter("str", r"[a-z]+", str)
+    app.route("/hello/{name}", lambda req, resp, name: f"hi {name}")
+    client = make_client(app)
+    assert client.get("/hello/ada").text == "hi ada"
+    assert client.get("/hello/Ada7").status == 404
+
+
+def test_a_template_added_after_start_is_found_in_order(make_app, make_client):
+    app = make_app()
+    app.route("/x/{a}", lambda req, resp, a: f"a {a}")
+    client = make_client(app)
+    assert client.get("/y/1").status == 404
+    app.route("/y/{b}", lambda req, resp, b: f"b {b}")
+    assert client.get("/y/1").text == "b 1"
+    assert client.get("/x/1").text == "a 1"
+
+
+_SEGMENTS = ("a", "b", "", "{}", "{}:int", "{}:path", "{}:str")  # {} takes a name
+
+
+def _template(parts: list[str]) -> str:
+    """A template from segment kinds, each parameter with a name of its own."""
+    names = iter("pqrstu")
+    return "/" + "/".join("{" + next(names) + p[2:] + "}" if "{" in p else p for p in parts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    templates=st.lists(
+        st.lists(st.sampled_from(_SEGMENTS), min_size=1, max_size=3), min_size=1, max_size=6
+    ),
+    paths=st.lists(
+        st.lists(st.sampled_from(("a", "b", "1", "-2", "")), max_size=4),
+        min_size=1,
+        max_size=12,
+    ),
+)
+def test_the_route_found_is_the_first_added_template_that_matches(templates, paths):
+    """Whatever the mix of templates, the answer is the first one (in order) that matches."""
+    router = pegboard.App(discover=False).router
+    added: list[Route] = []
+    for parts in templates:
+        template = _template(parts)
+        if "{" not in template or any(r.template == template for r in added):
+            continue
+        route = Route(template, lambda req, resp, **params: None, None, {}, router.converters)
+        router.add(route)
+        added.append(route)
+    for segments in paths:
+        path = "/" + "/".join(segments)
+        expected = next((r for r in added if re.fullmatch(r.pattern, path)), None)
+        found, _params = router.match(path)
+        assert found is expected, (path, [r.template for r in added])

@@ -87,6 +87,13 @@ class Route:
             pos = match.end()
         regex_parts.append(re.escape(template[pos:]))
         self._plain = all(convert is str for _, convert in self.converters)
+        # the template is a literal part ending in "/", then one plain {name}
+        self._tail_segment = (
+            len(self.param_names) == 1
+            and template.endswith("}")
+            and template.index("{") == len(template) - len(self.param_names[0]) - 2
+            and template[template.index("{") - 1] == "/"
+        )
         self.pattern = "".join(regex_parts)
         self.is_static = not self.param_names
         first = _PARAM.search(template)
@@ -199,6 +206,10 @@ class Router:
         #: the fallback that takes every path no other route takes: one at prefix ""
         #: with no templated route beside it (pegboard.wrap's), else None
         self.catch_all: Route | None = None
+        # PERF: "<literal>/{name}" routes by their literal part, for the ones the regex
+        # would try before any other kind: such a path is matched by one rpartition and
+        # one dict lookup (see _tail_index).
+        self._tails: dict[str, tuple[Route, str]] = {}
         self._compiled = False
 
     def add_converter(self, name: str, pattern: str, convert: Callable[[str], Any]) -> None:
@@ -249,11 +260,31 @@ class Router:
             parts.append(f"{route.pattern}()")
         self._regex = re.compile("(?:" + "|".join(parts) + r")\Z") if parts else None
         self._slots = slots
+        self._tails = self._tail_index()
         fallbacks = [(r.static_prefix.rstrip("/"), r) for r in self.dynamic if r.fallback]
         self._fallbacks = sorted(fallbacks, key=lambda pair: len(pair[0]), reverse=True)
         whole = [route for prefix, route in self._fallbacks if prefix == ""]
         self.catch_all = whole[0] if whole and self._regex is None else None
         self._compiled = True
+
+    def _tail_index(self) -> dict[str, tuple[Route, str]]:
+        """The leading run of templates that end in one plain segment, by their literal part.
+
+        Such a template (``/hello/{name}``) matches a path exactly when the path's
+        last ``/`` splits it into its literal part and a non-empty segment. Only the
+        templates before the first of any other kind are indexed: two of them never
+        match the same path unless their literal parts are equal (the first is kept),
+        so for these the lookup gives what the combined regex would.
+        """
+        plain = self.converters["str"].pattern == CONVERTERS["str"].pattern
+        tails: dict[str, tuple[Route, str]] = {}
+        for route in self.dynamic:
+            if route.fallback:
+                continue  # not in the regex: tried after it
+            if not (plain and route._tail_segment):
+                break
+            tails.setdefault(route.static_prefix[:-1], (route, route.param_names[0]))
+        return tails
 
     def match(self, path: str) -> tuple[Route | None, dict[str, Any]]:
         """The route for ``path`` and its converted parameters, or ``(None, {})``."""
@@ -268,6 +299,10 @@ class Router:
             if not self.dynamic:
                 return None, {}
             self.compile()
+        head, slash, segment = path.rpartition("/")
+        tail = self._tails.get(head)
+        if tail is not None and segment and slash:
+            return tail[0], {tail[1]: segment}
         regex = self._regex
         m = regex.match(path) if regex is not None else None
         if m is None:
