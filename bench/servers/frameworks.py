@@ -445,11 +445,21 @@ def _argv(cell: Cell, baseline_src: Path | None) -> list[str]:
     return [py, "framework_apps.py", "cherrypy", app, port]
 
 
-def _start(cell: Cell, env: dict[str, str], baseline_src: Path | None) -> None:
+def _server_cpus(wrk_cpu: int | None) -> list[str]:
+    """``taskset`` before a server's command: every CPU but wrk's (none when wrk roams)."""
+    if wrk_cpu is None:
+        return []
+    others = sorted(os.sched_getaffinity(0) - {wrk_cpu})
+    return ["taskset", "-c", ",".join(map(str, others))]
+
+
+def _start(
+    cell: Cell, env: dict[str, str], baseline_src: Path | None, wrk_cpu: int | None = None
+) -> None:
     cell.port = servers_run._free_port()
     cell.log = tempfile.TemporaryFile()  # noqa: SIM115  # closed by _stop()
     cell.proc = subprocess.Popen(
-        _argv(cell, baseline_src),
+        [*_server_cpus(wrk_cpu), *_argv(cell, baseline_src)],
         cwd=HERE,
         env=env,
         stdout=cell.log,
@@ -607,6 +617,8 @@ def _wrk(
     elif cell.scenario.gzip:
         cmd += ["-H", "Accept-Encoding: gzip"]
     cmd.append(f"http://{HOST}:{cell.port}{cell.scenario.path}")
+    if args.wrk_cpu is not None:
+        cmd = ["taskset", "-c", str(args.wrk_cpu), *cmd]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=600).stdout
     figures: dict[str, float] = servers_run.parse_wrk(out)
     done = re.search(r"^\s+(\d+) requests in", out, re.M)
@@ -664,7 +676,7 @@ def run_group(
     with tempfile.TemporaryDirectory() as tmp:
         try:
             for cell in cells:
-                _start(cell, env, args.baseline_src)
+                _start(cell, env, args.baseline_src, args.wrk_cpu)
             live: list[Cell] = []
             for cell in cells:
                 try:
@@ -805,6 +817,11 @@ def environment(args: argparse.Namespace) -> str:
             f"- load: wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration} --latency "
             f"(warm-up {args.warmup or 'none'}), {args.rounds} interleaved rounds; "
             f"{THREADS} request threads per process everywhere but cheroot (its default 10)",
+            (
+                f"- placement: wrk on CPU {args.wrk_cpu}, the servers on the others (taskset)"
+                if args.wrk_cpu is not None
+                else "- placement: wrk and the servers share every CPU"
+            ),
         ]
     )
 
@@ -952,6 +969,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", default="1s", help="wrk -d of each server's warm-up")
     parser.add_argument("--connections", type=int, default=50, help="wrk -c (default 50)")
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk -t (default 2)")
+    parser.add_argument(
+        "--wrk-cpu",
+        type=int,
+        metavar="N",
+        help="keep wrk on CPU N and the servers on the other CPUs (default: all share all)",
+    )
     parser.add_argument("--quick", action="store_true", help="2 rounds of 2 s")
     parser.add_argument(
         "--baseline-src",
@@ -979,6 +1002,10 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("wrk is not installed and install-wrk failed: apt-get install wrk")
     if not sys.platform.startswith("linux"):
         parser.error("Linux only: the servers' CPU time is read from /proc")
+    if args.wrk_cpu is not None and (
+        args.wrk_cpu not in os.sched_getaffinity(0) or len(os.sched_getaffinity(0)) < 2
+    ):
+        parser.error(f"--wrk-cpu {args.wrk_cpu}: not one of two or more CPUs this process may use")
     selected = [s for s in SCENARIOS if not args.only or s.key in args.only]
     needs_redis = any(s.key == "redis" for s in selected) or any(
         s.key == "stack" for s in selected if any(w > 1 for w in args.workers)
