@@ -273,6 +273,15 @@ def test_a_trailing_segment_must_not_be_empty_nor_span_slashes(make_app, make_cl
     assert app.router.match("hello") == (None, {})  # a path without its leading slash
 
 
+def test_a_parameter_that_shares_its_segment_is_matched_in_full(make_app, make_client):
+    app = make_app()
+    app.route("/v{version}", lambda req, resp, version: f"version {version}")
+    client = make_client(app)
+    assert client.get("/v2").text == "version 2"
+    assert client.get("//2").status == 404
+    assert client.get("/x2").status == 404
+
+
 def test_an_earlier_template_of_another_kind_still_wins(make_app, make_client):
     app = make_app()
     app.route("/files/{rest:path}", lambda req, resp, rest: f"path {rest}")
@@ -311,13 +320,15 @@ def test_a_template_added_after_start_is_found_in_order(make_app, make_client):
     assert client.get("/x/1").text == "a 1"
 
 
-_SEGMENTS = ("a", "b", "", "{}", "{}:int", "{}:path", "{}:str")  # {} takes a name
+_SEGMENTS = ("a", "b", "", "{}", "{}:int", "{}:path", "{}:str", "a{}")  # {} takes a name
 
 
 def _template(parts: list[str]) -> str:
     """A template from segment kinds, each parameter with a name of its own."""
     names = iter("pqrstu")
-    return "/" + "/".join("{" + next(names) + p[2:] + "}" if "{" in p else p for p in parts)
+    return "/" + "/".join(
+        p.replace("{}", "{" + next(names)) + "}" if "{" in p else p for p in parts
+    )
 
 
 @settings(max_examples=300, deadline=None)

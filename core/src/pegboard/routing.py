@@ -87,13 +87,6 @@ class Route:
             pos = match.end()
         regex_parts.append(re.escape(template[pos:]))
         self._plain = all(convert is str for _, convert in self.converters)
-        # the template is a literal part ending in "/", then one plain {name}
-        self._tail_segment = (
-            len(self.param_names) == 1
-            and template.endswith("}")
-            and template.index("{") == len(template) - len(self.param_names[0]) - 2
-            and template[template.index("{") - 1] == "/"
-        )
         self.pattern = "".join(regex_parts)
         self.is_static = not self.param_names
         first = _PARAM.search(template)
@@ -281,9 +274,15 @@ class Router:
         for route in self.dynamic:
             if route.fallback:
                 continue  # not in the regex: tried after it
-            if not (plain and route._tail_segment):
+            prefix, names = route.static_prefix, route.param_names
+            if not (
+                plain
+                and len(names) == 1
+                and prefix.endswith("/")
+                and route.template == prefix + "{" + names[0] + "}"
+            ):
                 break
-            tails.setdefault(route.static_prefix[:-1], (route, route.param_names[0]))
+            tails.setdefault(prefix[:-1], (route, names[0]))
         return tails
 
     def match(self, path: str) -> tuple[Route | None, dict[str, Any]]:
@@ -299,10 +298,12 @@ class Router:
             if not self.dynamic:
                 return None, {}
             self.compile()
-        head, slash, segment = path.rpartition("/")
-        tail = self._tails.get(head)
-        if tail is not None and segment and slash:
-            return tail[0], {tail[1]: segment}
+        tails = self._tails
+        if tails:
+            head, slash, segment = path.rpartition("/")
+            tail = tails.get(head)
+            if tail is not None and segment and slash:
+                return tail[0], {tail[1]: segment}
         regex = self._regex
         m = regex.match(path) if regex is not None else None
         if m is None:
