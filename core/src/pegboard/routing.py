@@ -298,12 +298,10 @@ class Router:
             if not self.dynamic:
                 return None, {}
             self.compile()
-        tails = self._tails
-        if tails:
-            head, slash, segment = path.rpartition("/")
-            tail = tails.get(head)
-            if tail is not None and segment and slash:
-                return tail[0], {tail[1]: segment}
+        head, slash, segment = path.rpartition("/")
+        tail = self._tails.get(head)
+        if tail is not None and segment and slash:
+            return tail[0], {tail[1]: segment}
         regex = self._regex
         m = regex.match(path) if regex is not None else None
         if m is None:
