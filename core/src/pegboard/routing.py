@@ -269,15 +269,15 @@ class Router:
         match the same path unless their literal parts are equal (the first is kept),
         so for these the lookup gives what the combined regex would.
         """
-        plain = self.converters["str"].pattern == CONVERTERS["str"].pattern
         tails: dict[str, tuple[Route, str]] = {}
+        if self.converters["str"].pattern != CONVERTERS["str"].pattern:
+            return tails  # a redefined {name} segment: the regex decides
         for route in self.dynamic:
             if route.fallback:
                 continue  # not in the regex: tried after it
             prefix, names = route.static_prefix, route.param_names
             if not (
-                plain
-                and len(names) == 1
+                len(names) == 1
                 and prefix.endswith("/")
                 and route.template == prefix + "{" + names[0] + "}"
             ):
