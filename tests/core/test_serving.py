@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -14,11 +15,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from pegboard import serving
+from pegboard.serving.bodies import BufferedBodies
 
 CORE_SRC = Path(__file__).resolve().parents[2] / "core" / "src"
 INSTALLED = serving.available_servers()
@@ -287,6 +290,50 @@ def test_default_body_readers_are_one_per_thread_and_at_least_four() -> None:
     assert serving.body_readers(8) == 8
     assert serving.body_readers(1) == 4
     assert serving.body_readers(32) == 32
+
+
+class _Greeter:
+    def __call__(self, environ: dict[str, object], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"from the class"]
+
+
+class _InheritsCall(_Greeter):
+    pass
+
+
+def _function_app(environ: dict[str, object], start_response: Any) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [b"from a function"]
+
+
+def _with_own_attribute() -> _Greeter:
+    # The interpreter ignores __call__ set on an instance: so must BufferedBodies.
+    greeter = _Greeter()
+    greeter.__call__ = _function_app  # type: ignore[method-assign]
+    return greeter
+
+
+@pytest.mark.parametrize(
+    ("app", "expected"),
+    [
+        (_function_app, b"from a function"),
+        (_Greeter(), b"from the class"),
+        (_InheritsCall(), b"from the class"),
+        (_with_own_attribute(), b"from the class"),
+        (functools.partial(_function_app), b"from a function"),
+    ],
+    ids=["function", "instance", "inherited __call__", "instance attribute", "partial"],
+)
+def test_buffered_bodies_calls_any_wsgi_callable_as_the_interpreter_would(
+    app: Any, expected: bytes
+) -> None:
+    wrapped = BufferedBodies(app, body_timeout=5, max_body_size=1024, readers=1, threads=1)
+    environ: dict[str, object] = {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}
+    statuses: list[str] = []
+    body = wrapped.wsgi(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    assert (statuses, b"".join(body)) == (["200 OK"], expected)
+    assert app(environ, lambda *args: None) == [expected]  # the app on its own agrees
 
 
 affinity = pytest.mark.skipif(

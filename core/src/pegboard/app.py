@@ -18,16 +18,16 @@ from typing import Any, TypeVar, overload
 from .access import is_local_client
 from .compiler import PlanCompiler, RoutePlans
 from .config import Config, flatten_section, load_config
-from .context import current
+from .context import _set_current
 from .error_pages import apply_http_error, apply_redirect, render_error
 from .errors import (
-    _STATUS_LINES,
     Answered,
     ConfigError,
     ConfigWarning,
     HTTPError,
     HTTPRedirect,
     NotFound,
+    _known_status_line,
     status_line,
 )
 from .health import Health, HealthProbe
@@ -119,6 +119,9 @@ class App:
         #: development mode (``pegboard serve --debug``): tracebacks of unexpected
         #: errors go to loopback clients that came through no proxy
         self.debug = False
+        # PERF: bound once (finish() gets it with every request); reading a method off
+        # the instance would build a new bound method each time.
+        self._report_unexpected = self._unexpected
 
     # -- building the app ------------------------------------------------------
 
@@ -440,16 +443,16 @@ class App:
                     answer = None
                 if answer is not None:
                     status, header_list, body = answer
-                    start_response(_STATUS_LINES.get(status) or status_line(status), header_list)
+                    start_response(_known_status_line(status) or status_line(status), header_list)
                     return [b""] if method == "HEAD" else [body]
         assert plan is not None
         req = Request(environ, self, method, path, plan, handler, params, route)
         resp = Response()
-        current.set((req, resp))
+        _set_current((req, resp))
         self._process(req, resp)
-        result = finish(req, resp, environ, start_response, self._unexpected)
+        result = finish(req, resp, environ, start_response, self._report_unexpected)
         if type(result) is not ResponseBody:
-            current.set(None)  # a body we iterate keeps the context until its close()
+            _set_current(None)  # a body we iterate keeps the context until its close()
         return result
 
     def _call_mounted(

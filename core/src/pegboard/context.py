@@ -14,6 +14,10 @@ __all__ = ["current", "current_exchange", "request", "response"]
 #: PERF: one ContextVar holds the (request, response) pair, so a request costs one set().
 #: None once a request is over, so the proxies never show a finished request.
 current: ContextVar[tuple[Any, Any] | None] = ContextVar("pegboard.current", default=None)
+#: PERF: ``current.set`` bound once. Other modules import ``current`` by name, and
+#: CPython 3.11 compiles a method call on an imported name as an attribute load,
+#: which builds a new bound method object on every call.
+_set_current = current.set
 
 
 def current_exchange() -> tuple[Request, Response] | None:

@@ -19,6 +19,9 @@ __all__ = [
 
 # PERF: status lines are built once; the hot path only indexes this dict.
 _STATUS_LINES: dict[int, str] = {s.value: f"{s.value} {s.phrase}" for s in HTTPStatus}
+#: PERF: ``_STATUS_LINES.get`` bound once, for the modules that import it (see
+#: ``context._set_current`` for why that matters on the request path).
+_known_status_line = _STATUS_LINES.get
 
 
 def reason(status: int) -> str:

