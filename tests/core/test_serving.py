@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import json
 import os
 import signal
@@ -325,11 +326,16 @@ def _with_own_attribute() -> _Greeter:
     ],
     ids=["function", "instance", "inherited __call__", "instance attribute", "partial"],
 )
+@pytest.mark.parametrize("with_body", [False, True], ids=["GET", "POST with a body"])
 def test_buffered_bodies_calls_any_wsgi_callable_as_the_interpreter_would(
-    app: Any, expected: bytes
+    app: Any, expected: bytes, with_body: bool
 ) -> None:
     wrapped = BufferedBodies(app, body_timeout=5, max_body_size=1024, readers=1, threads=1)
     environ: dict[str, object] = {"REQUEST_METHOD": "GET", "PATH_INFO": "/"}
+    if with_body:
+        environ.update(
+            REQUEST_METHOD="POST", CONTENT_LENGTH="5", **{"wsgi.input": io.BytesIO(b"hello")}
+        )
     statuses: list[str] = []
     body = wrapped.wsgi(environ, lambda status, headers, exc_info=None: statuses.append(status))
     assert (statuses, b"".join(body)) == (["200 OK"], expected)

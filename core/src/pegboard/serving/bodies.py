@@ -161,6 +161,7 @@ class BufferedBodies:
                 f"got {body_timeout}, {readers}, {threads} and {max_body_size}"
             )
         self.app = app
+        self._call_app_direct = _direct_call(app)
         self.body_timeout = body_timeout
         self.max_body_size = max_body_size
         self.readers = readers
@@ -184,7 +185,7 @@ class BufferedBodies:
         PERF: a request without a body costs two dict lookups and the gate here; a
         closure is called without the method lookup and binding of ``__call__``.
         """
-        app, with_body = _direct_call(self.app), self._with_body
+        app, with_body = self._call_app_direct, self._with_body
         take, give = self._tokens.get, self._tokens.put
 
         def buffered_bodies(
@@ -206,7 +207,7 @@ class BufferedBodies:
         """The app, run once one of the ``threads`` tokens is free."""
         self._tokens.get()
         try:
-            return self.app(environ, start_response)
+            return self._call_app_direct(environ, start_response)
         finally:
             self._tokens.put(None)
 
