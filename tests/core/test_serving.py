@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import json
@@ -362,6 +363,18 @@ def _main_thread_cpus(pid: int) -> str:
     return next(line for line in status.splitlines() if line.startswith("Cpus_allowed_list"))
 
 
+def _cpus_of_every_thread(pid: int) -> dict[str, str]:
+    """thread name -> its allowed CPUs, for every thread of process ``pid``."""
+    found = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # a thread that ended meanwhile
+            lines = (task / "status").read_text().splitlines()
+            name = next(line for line in lines if line.startswith("Name:")).split()[-1]
+            allowed = next(line for line in lines if line.startswith("Cpus_allowed_list"))
+            found[f"{name} ({task.name})"] = allowed.split()[-1]
+    return found
+
+
 @affinity
 @servers
 def test_without_cpu_affinity_a_worker_may_run_anywhere(run, server: str) -> None:
@@ -387,6 +400,9 @@ def test_cpu_affinity_keeps_each_granian_worker_on_its_own_cpu(run) -> None:
     for pid in starts:
         cpu = _main_thread_cpus(pid).split()[-1]
         assert (int(cpu),) in expected, _main_thread_cpus(pid)
+        # every thread, including the ones the worker had before it was pinned
+        every = _cpus_of_every_thread(pid)
+        assert set(every.values()) == {cpu}, every
     if len(allowed) > 1:  # two CPUs: the two workers do not share one
         assert len({_main_thread_cpus(pid) for pid in starts}) == 2
     _assert_clean_stop(running, running.stop(signal.SIGTERM), workers=2)

@@ -16,6 +16,7 @@ site, whose workers leave CPUs for everything else the machine runs.
 from __future__ import annotations
 
 import os
+from contextlib import suppress
 
 __all__ = ["affinity_supported", "pin_worker", "worker_cpu"]
 
@@ -35,10 +36,27 @@ def worker_cpu(worker: int) -> int:
     return cpus[(worker - 1) % len(cpus)]
 
 
-def pin_worker(worker: int) -> int:
-    """Keep this process, and the threads it starts from now on, on its worker's CPU."""
+def pin_worker(worker: int, *, every_thread: bool = False) -> int:
+    """Keep this thread, and the threads it starts from now on, on its worker's CPU.
+
+    Linux applies an affinity to one thread; threads created afterwards inherit it,
+    so this runs before the server starts its threads. ``every_thread`` also moves
+    the threads the process already has (a granian worker's signal thread, started
+    at fork): for a process that only serves, not for one that serves beside a
+    program's own threads.
+    """
     cpu = worker_cpu(worker)
-    # Linux applies this to the calling thread; threads created afterwards inherit it,
-    # so it must run before the server starts its threads.
     os.sched_setaffinity(0, {cpu})
+    if every_thread:
+        for thread_id in _thread_ids():
+            with suppress(ProcessLookupError):  # a thread that ended in the meantime
+                os.sched_setaffinity(thread_id, {cpu})
     return cpu
+
+
+def _thread_ids() -> list[int]:
+    """The kernel's ids of this process's threads (none where /proc is missing)."""
+    try:
+        return [int(name) for name in os.listdir("/proc/self/task")]
+    except OSError:
+        return []

@@ -180,11 +180,15 @@ def _granian_worker(cpu_affinity: bool, worker: int, *args: Any, **kwargs: Any) 
 
     ``worker`` is granian's worker number (from 1). With ``cpu_affinity`` the process
     is kept on one CPU first: granian loads the app and starts its threads after
-    this, so they all inherit it.
+    this, so they all inherit it, and the signal thread started at fork is moved.
     """
     mp = importlib.import_module("granian.server.mp")
     if cpu_affinity:
-        log.info("worker %d serves on CPU %d (server.cpu_affinity)", worker, pin_worker(worker))
+        log.info(
+            "worker %d serves on CPU %d (server.cpu_affinity)",
+            worker,
+            pin_worker(worker, every_thread=True),
+        )
     try:
         mp.MPServer._spawn_wsgi_worker(worker, *args, **kwargs)
     finally:
