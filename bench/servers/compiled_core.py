@@ -10,9 +10,9 @@ to the benches' ``--baseline-src``:
     uv run python bench/servers/frameworks.py --only hello --workers 1 \\
         --frameworks pegboard --baseline-src /tmp/compiled/core/src --no-chart
 
-Two lines of the core use what compiled classes refuse (``object.__new__`` of a
+Two places in the core use what compiled classes refuse (``object.__new__`` of a
 class, a class's ``__slots__`` read at import); the copy gets an equivalent of
-each, and the build stops if either line is no longer there. ``context`` (its
+each, and the build stops if either is no longer there. ``context`` (its
 proxies set their slots through ``object.__setattr__``) and ``state`` (a class
 body with a ``TYPE_CHECKING`` block) stay interpreted.
 """
@@ -72,7 +72,7 @@ def _expect(module: str, text: str, line: str) -> None:
 
 
 def build(out: Path) -> Path:
-    """Copy core/src under ``out``, rewrite two lines, compile; the copy's src path."""
+    """Copy core/src under ``out``, rewrite two places, compile; the copy's src path."""
     src = out / "core" / "src"
     if src.exists():
         shutil.rmtree(src)

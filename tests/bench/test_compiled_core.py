@@ -40,5 +40,5 @@ def test_the_plans_copy_names_the_same_slots_as_the_class() -> None:
         and any(isinstance(t, ast.Name) and t.id == "_SHARED_SLOTS" for t in node.targets)
     )
     assert "Plan.__slots__" not in ast.unparse(shared)
-    names = ast.literal_eval(shared.args[0].generators[0].iter)  # type: ignore[attr-defined]
+    names = ast.literal_eval(shared.args[0].generators[0].iter)
     assert names == Plan.__slots__
